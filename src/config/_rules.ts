@@ -1,0 +1,90 @@
+import { SHARED_STORES } from "./schema.js";
+import type { CherryConfig } from "./types.js";
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const MIN_SECRET = 32;
+
+/** Rules that involve several keys or the meaning of a value; `report` takes the key to blame. */
+export function validateRules(config: CherryConfig, report: (id: string, message: string) => void): void {
+  const { server, session, sources } = config;
+  const set = (id: string) => sources.get(id)?.kind !== "default";
+  const type = session.storageType;
+
+  if (type === "file" && session.storageFileDir === "") {
+    report(
+      "session.storageType",
+      'the file store needs a folder (expected storageFileDir = <folder>, got "")',
+    );
+  }
+  if (type !== "file" && session.storageFileDir !== "") {
+    report(
+      "session.storageFileDir",
+      `only used by the file store (expected storageType = file, got "${type}")`,
+    );
+  }
+  if (type === "ram" && server.processPool > 1) {
+    report(
+      "server.processPool",
+      `RAM sessions do not work across processes (expected 1 with storageType = ram, got "${server.processPool}"); use one of ${SHARED_STORES.join(", ")}`,
+    );
+  }
+  if (type === "cookie" && session.secret === "" && server.siteKey === "") {
+    report(
+      "session.secret",
+      'the cookie store needs a secret of 32+ random characters (expected secret or [server] siteKey, got "")',
+    );
+  }
+  for (const id of ["session.secret", "server.siteKey"] as const) {
+    const value = id === "session.secret" ? session.secret : server.siteKey;
+    if (value === "") continue;
+    const parts = value.split(",").map((p) => p.trim());
+    const short = parts.findIndex((p) => p.length < MIN_SECRET);
+    if (short !== -1) {
+      const label = parts.length > 1 ? `key ${short + 1} of ${parts.length}` : "the key";
+      report(
+        id,
+        `${label} is too short (expected at least ${MIN_SECRET} characters, got ${parts[short].length})`,
+      );
+    }
+  }
+  if (type === "redis" && !/^rediss?:\/\//.test(session.storageUrl)) {
+    report(
+      set("session.storageUrl") ? "session.storageUrl" : "session.storageType",
+      `the redis store needs a URL (expected redis://host:port[/db] or rediss://…, got "${redact(session.storageUrl)}")`,
+    );
+  }
+  if (type === "postgres" && !/^postgres(ql)?:\/\//.test(session.storageUrl)) {
+    report(
+      set("session.storageUrl") ? "session.storageUrl" : "session.storageType",
+      `the postgres store needs a URL (expected postgres://user@host:port/db, got "${redact(session.storageUrl)}")`,
+    );
+  }
+  if (!TOKEN.test(session.cookieName)) {
+    report(
+      "session.cookieName",
+      `not a valid cookie name (expected letters, digits and !#$%&'*+-.^_\`|~, got "${session.cookieName}")`,
+    );
+  }
+  if (!session.cookiePath.startsWith("/")) {
+    report("session.cookiePath", `expected a path starting with "/", got "${session.cookiePath}"`);
+  }
+  if (session.cookieSameSite === "None" && session.cookieSecure === "false") {
+    report(
+      "session.cookieSameSite",
+      'browsers reject SameSite=None without Secure (expected cookieSecure = true or auto, got "false")',
+    );
+  }
+  if (server.socketFile !== "" && set("server.socketPort")) {
+    report("server.socketFile", "conflicts with socketPort: serve on a Unix socket or a TCP port, not both");
+  }
+  if ((server.sslKeyFile === "") !== (server.sslCertificateFile === "")) {
+    const missing = server.sslKeyFile === "" ? "sslKeyFile" : "sslCertificateFile";
+    const present = missing === "sslKeyFile" ? "server.sslCertificateFile" : "server.sslKeyFile";
+    report(present, `HTTPS needs both files (expected ${missing} too, got only this one)`);
+  }
+}
+
+/** A URL with its password hidden, for messages and `config show`. */
+export function redact(url: string): string {
+  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, "$1***@");
+}

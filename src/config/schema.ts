@@ -1,0 +1,270 @@
+/**
+ * Every key of RootServer.cfg (DESIGN.md §1): its type, default and meaning. The README's config
+ * reference is rendered from this table and a test fails when the two drift apart.
+ */
+
+export type KeyType = "string" | "path" | "int" | "number" | "bool" | "enum" | "secret";
+export type Value = string | number | boolean;
+
+export interface KeySpec {
+  section: "server" | "session";
+  key: string;
+  type: KeyType;
+  default: Value;
+  doc: string;
+  min?: number;
+  max?: number;
+  /** Allowed values of an enum, in their canonical spelling (matched case-insensitively). */
+  values?: readonly string[];
+  /** Accepted for CherryPy 0.10 files; printed as a note when set. */
+  ignored?: string;
+}
+
+export const STORAGE_TYPES = ["", "ram", "file", "cookie", "custom", "sqlite", "redis", "postgres"] as const;
+export type StorageType = (typeof STORAGE_TYPES)[number];
+export const SHARED_STORES = ["file", "cookie", "custom", "sqlite", "redis", "postgres"] as const;
+
+const EVENT_DRIVEN = "ignored: Node is event-driven";
+
+export const SCHEMA: readonly KeySpec[] = [
+  {
+    section: "server",
+    key: "socketHost",
+    type: "string",
+    default: "127.0.0.1",
+    doc: 'interface to bind ("" or 0.0.0.0 = all interfaces)',
+  },
+  {
+    section: "server",
+    key: "socketPort",
+    type: "int",
+    default: 8000,
+    min: 0,
+    max: 65535,
+    doc: "TCP port; 0 = any free port",
+  },
+  {
+    section: "server",
+    key: "socketFile",
+    type: "path",
+    default: "",
+    doc: "serve on this Unix socket instead of a TCP port",
+  },
+  { section: "server", key: "appModule", type: "path", default: "src/root.ts", doc: "the app entry module" },
+  {
+    section: "server",
+    key: "processPool",
+    type: "int",
+    default: 1,
+    min: 1,
+    max: 256,
+    doc: "worker processes (node:cluster); `--workers N` overrides",
+  },
+  { section: "server", key: "logToScreen", type: "bool", default: true, doc: "access log on stdout" },
+  { section: "server", key: "logFile", type: "path", default: "", doc: "also append log lines to this file" },
+  {
+    section: "server",
+    key: "sslKeyFile",
+    type: "path",
+    default: "",
+    doc: "TLS private key (PEM); with sslCertificateFile serves HTTPS",
+  },
+  {
+    section: "server",
+    key: "sslCertificateFile",
+    type: "path",
+    default: "",
+    doc: "TLS certificate chain (PEM); with sslKeyFile serves HTTPS",
+  },
+  {
+    section: "server",
+    key: "siteKey",
+    type: "secret",
+    default: "",
+    doc: "secret for the cookie store when [session] secret is empty",
+  },
+  {
+    section: "server",
+    key: "threadPool",
+    type: "int",
+    default: 0,
+    min: 0,
+    doc: "CherryPy 0.10 setting",
+    ignored: EVENT_DRIVEN,
+  },
+  {
+    section: "server",
+    key: "threading",
+    type: "bool",
+    default: false,
+    doc: "CherryPy 0.10 setting",
+    ignored: EVENT_DRIVEN,
+  },
+  {
+    section: "server",
+    key: "forking",
+    type: "bool",
+    default: false,
+    doc: "CherryPy 0.10 setting",
+    ignored: EVENT_DRIVEN,
+  },
+  {
+    section: "server",
+    key: "reverseDNS",
+    type: "bool",
+    default: false,
+    doc: "CherryPy 0.10 setting; accepted, no effect",
+  },
+  {
+    section: "server",
+    key: "socketQueueSize",
+    type: "int",
+    default: 5,
+    min: 0,
+    doc: "CherryPy 0.10 setting; accepted, no effect (Node's backlog is used)",
+  },
+  {
+    section: "server",
+    key: "protocolVersion",
+    type: "enum",
+    default: "HTTP/1.0",
+    values: ["HTTP/1.0", "HTTP/1.1"],
+    doc: "CherryPy 0.10 setting; accepted, cherry always speaks HTTP/1.1",
+  },
+
+  {
+    section: "session",
+    key: "storageType",
+    type: "enum",
+    default: "",
+    values: STORAGE_TYPES,
+    doc: '"" = sessions off; ram, file, cookie, custom, sqlite, redis or postgres',
+  },
+  {
+    section: "session",
+    key: "timeout",
+    type: "number",
+    default: 60,
+    min: 0.001,
+    doc: "minutes of inactivity after which a session expires",
+  },
+  {
+    section: "session",
+    key: "cleanUpDelay",
+    type: "number",
+    default: 60,
+    min: 0,
+    doc: "minutes between sweeps of expired sessions; 0 = never",
+  },
+  {
+    section: "session",
+    key: "cookieName",
+    type: "string",
+    default: "CherryPySession",
+    doc: "name of the cookie that carries the session",
+  },
+  {
+    section: "session",
+    key: "storageFileDir",
+    type: "path",
+    default: "",
+    doc: "folder of the file store (required for file, an error otherwise)",
+  },
+  {
+    section: "session",
+    key: "storageFile",
+    type: "path",
+    default: "sessions.db",
+    doc: "SQLite file of the sqlite store",
+  },
+  {
+    section: "session",
+    key: "storageUrl",
+    type: "secret",
+    default: "",
+    doc: "redis://… or postgres://… for those stores",
+  },
+  {
+    section: "session",
+    key: "storageModule",
+    type: "path",
+    default: "",
+    doc: 'module exporting the custom store functions; "" = the app module',
+  },
+  {
+    section: "session",
+    key: "secret",
+    type: "secret",
+    default: "",
+    doc: "cookie-store key material, 32+ characters; comma-separated to rotate keys",
+  },
+  {
+    section: "session",
+    key: "locking",
+    type: "enum",
+    default: "implicit",
+    values: ["implicit", "none"],
+    doc: "implicit: one handler at a time per session; none: last writer wins",
+  },
+  {
+    section: "session",
+    key: "cookieSecure",
+    type: "enum",
+    default: "false",
+    values: ["true", "false", "auto"],
+    doc: "Secure cookie attribute; auto = when the request came over HTTPS",
+  },
+  {
+    section: "session",
+    key: "cookieSameSite",
+    type: "enum",
+    default: "Lax",
+    values: ["Lax", "Strict", "None"],
+    doc: "SameSite attribute (None requires cookieSecure)",
+  },
+  { section: "session", key: "cookieHttpOnly", type: "bool", default: true, doc: "HttpOnly attribute" },
+  {
+    section: "session",
+    key: "cookiePersistent",
+    type: "bool",
+    default: false,
+    doc: "true: Max-Age = timeout; false: a browser-session cookie",
+  },
+  { section: "session", key: "cookiePath", type: "string", default: "/", doc: "Path attribute" },
+  {
+    section: "session",
+    key: "cookieDomain",
+    type: "string",
+    default: "",
+    doc: "Domain attribute; empty = host-only",
+  },
+];
+
+export const SECTIONS = ["server", "session", "staticContent"] as const;
+
+export function keysOf(section: string): string[] {
+  return SCHEMA.filter((s) => s.section === section).map((s) => s.key);
+}
+
+export function specOf(section: string, key: string): KeySpec | undefined {
+  return SCHEMA.find((s) => s.section === section && s.key === key);
+}
+
+function formatDefault(spec: KeySpec): string {
+  if (spec.type === "bool") return spec.default ? "1" : "0";
+  return spec.default === "" ? '""' : String(spec.default);
+}
+
+/** The config reference table of the README, rendered from SCHEMA. */
+export function renderConfigReference(): string {
+  const rows = ["| key | type | default | meaning |", "|---|---|---|---|"];
+  for (const section of ["server", "session"] as const) {
+    for (const spec of SCHEMA.filter((s) => s.section === section)) {
+      const type = spec.values ? spec.values.filter(Boolean).join(" \\| ") : spec.type;
+      const doc = spec.ignored ? `${spec.doc} (${spec.ignored})` : spec.doc;
+      rows.push(`| [${section}] ${spec.key} | ${type} | ${formatDefault(spec)} | ${doc} |`);
+    }
+  }
+  rows.push("| [staticContent] *urlPrefix* | path | | serve `/urlPrefix/…` from this folder |");
+  return rows.join("\n");
+}

@@ -1,0 +1,72 @@
+import type { StorageType } from "./schema.js";
+
+export interface ServerConfig {
+  socketHost: string;
+  socketPort: number;
+  socketFile: string;
+  appModule: string;
+  processPool: number;
+  logToScreen: boolean;
+  logFile: string;
+  sslKeyFile: string;
+  sslCertificateFile: string;
+  siteKey: string;
+  threadPool: number;
+  threading: boolean;
+  forking: boolean;
+  reverseDNS: boolean;
+  socketQueueSize: number;
+  protocolVersion: string;
+}
+
+export interface SessionConfig {
+  storageType: StorageType;
+  /** Minutes. */
+  timeout: number;
+  /** Minutes; 0 = never. */
+  cleanUpDelay: number;
+  cookieName: string;
+  storageFileDir: string;
+  storageFile: string;
+  storageUrl: string;
+  storageModule: string;
+  secret: string;
+  locking: "implicit" | "none";
+  cookieSecure: "true" | "false" | "auto";
+  cookieSameSite: "Lax" | "Strict" | "None";
+  cookieHttpOnly: boolean;
+  cookiePersistent: boolean;
+  cookiePath: string;
+  cookieDomain: string;
+}
+
+export interface StaticMount {
+  /** URL prefix with a leading slash and no trailing one, e.g. "/static". */
+  prefix: string;
+  /** Absolute folder. */
+  dir: string;
+  line: number;
+}
+
+export type Source =
+  | { kind: "default" }
+  | { kind: "file"; file: string; line: number }
+  | { kind: "env"; name: string }
+  | { kind: "flag"; name: string };
+
+export interface CherryConfig {
+  /** Absolute path of the config file. */
+  file: string;
+  /** The folder every relative path is resolved against. */
+  dir: string;
+  server: ServerConfig;
+  session: SessionConfig;
+  staticContent: StaticMount[];
+  /** Where each `section.key` value came from. */
+  sources: ReadonlyMap<string, Source>;
+  /** Warnings that do not stop the server (ignored 0.10 keys, missing static folders). */
+  notes: string[];
+}
+
+/** Values given on the command line, keyed `section.key`, with the flag that set them. */
+export type FlagValues = Record<string, { value: string; flag: string } | undefined>;

@@ -1,0 +1,56 @@
+import { appendFileSync } from "node:fs";
+import kleur from "kleur";
+
+/** Colour only on a terminal and never with NO_COLOR (DESIGN.md §5). */
+export function colorFor(stream: NodeJS.WriteStream): boolean {
+  return Boolean(stream.isTTY) && !("NO_COLOR" in process.env) && process.env.TERM !== "dumb";
+}
+
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+  /** One access-log line: stdout when logToScreen, and the log file when set. */
+  access(line: string, status: number): void;
+}
+
+export interface LoggerOptions {
+  scope?: string;
+  logToScreen?: boolean;
+  logFile?: string;
+  stdout?: NodeJS.WriteStream;
+  stderr?: NodeJS.WriteStream;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const errColor = colorFor(stderr);
+  const outColor = colorFor(stdout);
+  const paint = (on: boolean, fn: (s: string) => string, s: string) => (on ? fn(s) : s);
+  const prefix = options.scope ? `[cherry] [${options.scope}] ` : "[cherry] ";
+  const toFile = (line: string) => {
+    if (!options.logFile) return;
+    try {
+      appendFileSync(options.logFile, `${new Date().toISOString()} ${line}\n`);
+    } catch {
+      // A log file that cannot be written must not take the server down; the screen still has it.
+    }
+  };
+  const write = (line: string, color: (s: string) => string) => {
+    stderr.write(`${paint(errColor, color, line)}\n`);
+    toFile(line);
+  };
+  return {
+    info: (m) => write(prefix + m, (s) => s),
+    warn: (m) => write(`${prefix}warning: ${m}`, kleur.yellow),
+    error: (m) => write(`${prefix}${m}`, kleur.red),
+    access(line, status) {
+      if (options.logToScreen !== false) {
+        const color = status >= 500 ? kleur.red : status >= 400 ? kleur.yellow : kleur.green;
+        stdout.write(`${paint(outColor, color, line)}\n`);
+      }
+      toFile(line);
+    },
+  };
+}
