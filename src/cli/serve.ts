@@ -1,0 +1,111 @@
+import { spawn } from "node:child_process";
+import type { Command } from "commander";
+import { loadConfig } from "../config/load.js";
+import type { FlagValues } from "../config/types.js";
+import { CherryError } from "../errors.js";
+import { createLogger } from "../log.js";
+import { isClusterWorker, runPrimary, type WorkerMessage } from "../server/cluster.js";
+import { type RunningServer, startServer } from "../server/dev-server.js";
+
+interface ServeFlags {
+  config?: string;
+  host?: string;
+  port?: string;
+  workers?: string;
+  watch?: boolean;
+  liveReload?: boolean;
+  open?: boolean;
+}
+
+const SIGNAL_EXIT: Record<string, number> = { SIGINT: 130, SIGTERM: 143 };
+
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description("serve the app with hot reload (watch mode) or in production (--no-watch, --workers)")
+    .option("-c, --config <file>", "config file (default: ./RootServer.cfg)")
+    .option("--host <host>", "interface to bind ([server] socketHost)")
+    .option("--port <n>", "TCP port, 0 = any free port ([server] socketPort)")
+    .option("--workers <n>", "worker processes; implies --no-watch ([server] processPool)")
+    .option("--watch", "rebuild on change (the default with one process)")
+    .option("--no-watch", "production mode: no file watching, no live reload, no stacks on error pages")
+    .option("--no-live-reload", "watch mode without the browser reload script")
+    .option("--open", "open the app in a browser once it listens")
+    .action((flags: ServeFlags, command: Command) => serve(flags, command));
+}
+
+async function serve(flags: ServeFlags, command: Command): Promise<void> {
+  const cli: FlagValues = {
+    "server.socketHost": flags.host === undefined ? undefined : { value: flags.host, flag: "--host" },
+    "server.socketPort": flags.port === undefined ? undefined : { value: flags.port, flag: "--port" },
+    "server.processPool":
+      flags.workers === undefined ? undefined : { value: flags.workers, flag: "--workers" },
+  };
+  const config = loadConfig({ configPath: flags.config, flags: cli });
+  const workers = config.server.processPool;
+  const watchSource = command.getOptionValueSource("watch");
+  if (workers > 1 && flags.watch === true && watchSource === "cli") {
+    throw new CherryError("E_USAGE", `--watch cannot be combined with ${workers} workers`, {
+      hint: "watch mode runs one process; drop --watch or use --workers 1",
+    });
+  }
+  const watch = workers > 1 ? false : flags.watch !== false;
+  const logger = createLogger({ logToScreen: config.server.logToScreen, logFile: config.server.logFile });
+
+  if (workers > 1 && !isClusterWorker()) {
+    const primary = runPrimary({
+      workers,
+      logger,
+      onListening: (url) => {
+        logger.info(`listening on ${url} (${workers} workers)`);
+        if (flags.open) openBrowser(url);
+      },
+    });
+    const code = await Promise.race([primary.failed, untilSignal()]);
+    await primary.stop(code === 143 ? "SIGTERM" : "SIGINT");
+    process.exitCode = code;
+    return;
+  }
+
+  let server: RunningServer;
+  try {
+    server = await startServer({
+      configPath: flags.config,
+      flags: cli,
+      watch,
+      liveReload: flags.liveReload !== false,
+      failOnBuildError: !watch,
+    });
+  } catch (error) {
+    if (isClusterWorker()) process.send?.({ cherry: "failed", exitCode: 1 } satisfies WorkerMessage);
+    if ((error as { reported?: boolean }).reported) {
+      process.exitCode = 1;
+      return;
+    }
+    throw error;
+  }
+  if (isClusterWorker()) process.send?.({ cherry: "listening", url: server.url } satisfies WorkerMessage);
+  else if (flags.open) openBrowser(server.url);
+  const code = await untilSignal();
+  await server.close();
+  process.exitCode = code;
+}
+
+function untilSignal(): Promise<number> {
+  return new Promise((resolve) => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const)
+      process.once(signal, () => resolve(SIGNAL_EXIT[signal]));
+  });
+}
+
+function openBrowser(url: string): void {
+  const command =
+    process.platform === "darwin" ? "open" : process.platform === "win32" ? "start" : "xdg-open";
+  try {
+    spawn(command, [url], { stdio: "ignore", detached: true })
+      .on("error", () => undefined)
+      .unref();
+  } catch {
+    // No browser here (a server, CI): the URL is printed anyway.
+  }
+}

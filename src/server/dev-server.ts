@@ -1,0 +1,276 @@
+/**
+ * `cherry serve`: the socket, the session manager and the config live here, outside the part that
+ * reloads. A reload builds the new app completely and swaps one AppState object; the socket never
+ * closes, so no request is refused during a reload.
+ */
+import type http from "node:http";
+import { loadConfig } from "../config/load.js";
+import type { CherryConfig, FlagValues } from "../config/types.js";
+import { isCherryError } from "../errors.js";
+import { createLogger, type Logger } from "../log.js";
+import { createBackend } from "../sessions/create-backend.js";
+import { SessionManager } from "../sessions/manager.js";
+import { sameListen, sameStore, summarize } from "./_reload.js";
+import { type AppError, formatAppError } from "./app-error.js";
+import { type AppState, createRequestHandler } from "./handler.js";
+import { createHttpServer, listen } from "./listen.js";
+import { LiveReload } from "./live-reload.js";
+import { type AppBuilder, createAppBuilder } from "./loader.js";
+import { createStaticHandler } from "./static.js";
+import { type ChangeBatch, watchApp } from "./watch.js";
+
+export interface ServeOptions {
+  configPath?: string;
+  flags?: FlagValues;
+  /** Watch mode: rebuild on change, stacks on error pages, live reload. */
+  watch: boolean;
+  liveReload?: boolean;
+  /** Refuse to start when the app does not build (production); watch mode serves the error instead. */
+  failOnBuildError?: boolean;
+  logger?: Logger;
+  /** How long shutdown waits for in-flight requests, in ms. */
+  drainMs?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  config: CherryConfig;
+  close(): Promise<void>;
+  /** Resolves after the next reload (code or config) finished; for tests and benchmarks. */
+  nextReload(): Promise<void>;
+}
+
+export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  process.setSourceMapsEnabled(true);
+  let config = loadConfig({ configPath: options.configPath, flags: options.flags });
+  let logger =
+    options.logger ??
+    createLogger({ logToScreen: config.server.logToScreen, logFile: config.server.logFile });
+  for (const note of config.notes) logger.warn(note);
+
+  const liveReload = options.watch && options.liveReload !== false ? new LiveReload() : undefined;
+  let builder = createAppBuilder(config.server.appModule, config.dir);
+  let storageBuilder = customStorageBuilder(config);
+  const sessions = new SessionManager({ config: config.session, backend: {}, logger });
+
+  const first = await buildApp(builder, storageBuilder);
+  const state0: AppState = {
+    config,
+    sessions,
+    serveStatic: createStaticHandler(config.staticContent),
+    dev: options.watch,
+    liveReload,
+    logger,
+    bodyLimit: 1024 * 1024,
+    ...(first.ok ? { root: first.root } : { error: first.error }),
+  };
+  try {
+    sessions.backend = await createBackend(config, first.ok ? first.custom : undefined);
+  } catch (error) {
+    if (!isCherryError(error, "E_APP_BUILD") || !first.ok) throw error;
+    state0.root = undefined;
+    state0.error = { kind: "config", message: error.message };
+  }
+  if (state0.error) {
+    logger.error(formatAppError(state0.error, config.dir));
+    if (options.failOnBuildError) {
+      await builder.dispose();
+      throw Object.assign(new Error("the app does not build"), { reported: true });
+    }
+  }
+
+  let state = state0;
+  let inFlight = 0;
+  const handle = createRequestHandler(() => state);
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    inFlight++;
+    res.once("close", () => inFlight--);
+    void handle(req, res);
+  };
+  let server = createHttpServer(config.server, listener);
+  let url = await listen(server, config.server);
+
+  const sweeper = { timer: undefined as NodeJS.Timeout | undefined };
+  const scheduleSweeps = () => {
+    clearInterval(sweeper.timer);
+    const every = config.session.cleanUpDelay * 60_000;
+    if (config.session.storageType && every > 0)
+      sweeper.timer = setInterval(() => void sessions.sweep(), every).unref();
+  };
+  scheduleSweeps();
+
+  const waiters: (() => void)[] = [];
+  const reloaded = () => {
+    for (const w of waiters.splice(0)) w();
+  };
+
+  let queue = Promise.resolve();
+  const onChange = (batch: ChangeBatch) => {
+    queue = queue
+      .then(() => applyChanges(batch))
+      .catch((error) => logger.error(`reload failed: ${error?.stack ?? error}`));
+  };
+
+  async function applyChanges(batch: ChangeBatch): Promise<void> {
+    const started = performance.now();
+    const why = summarize(batch, config.dir);
+    let rebuild = batch.code.length > 0;
+    if (batch.config) {
+      const next = tryLoadConfig();
+      if (next) {
+        rebuild ||=
+          next.server.appModule !== config.server.appModule ||
+          next.session.storageModule !== config.session.storageModule;
+        await applyConfig(next);
+      }
+    }
+    if (rebuild) {
+      const built = await buildApp(builder, storageBuilder);
+      if (built.ok) {
+        try {
+          if (config.session.storageType === "custom")
+            sessions.backend = await createBackend(config, built.custom);
+          state = { ...state, root: built.root, error: undefined };
+        } catch (error) {
+          state = { ...state, root: undefined, error: { kind: "config", message: (error as Error).message } };
+        }
+      } else state = { ...state, root: undefined, error: built.error };
+      if (state.error) {
+        logger.error(formatAppError(state.error, config.dir));
+        liveReload?.reload();
+        reloaded();
+        return;
+      }
+    }
+    if (rebuild || batch.config || batch.other.length > 0) liveReload?.reload();
+    if (rebuild || batch.config)
+      logger.info(`reloaded in ${Math.round(performance.now() - started)} ms (${why})`);
+    reloaded();
+  }
+
+  function tryLoadConfig(): CherryConfig | undefined {
+    try {
+      return loadConfig({ configPath: options.configPath, flags: options.flags });
+    } catch (error) {
+      if (!isCherryError(error)) throw error;
+      logger.error(`${error.message}; keeping the previous config`);
+      for (const line of error.details) logger.error(line);
+      return undefined;
+    }
+  }
+
+  async function applyConfig(next: CherryConfig): Promise<void> {
+    const previous = config;
+    if (!options.logger)
+      logger = createLogger({ logToScreen: next.server.logToScreen, logFile: next.server.logFile });
+    for (const note of next.notes) logger.warn(note);
+    if (!sameListen(previous.server, next.server)) {
+      const fresh = createHttpServer(next.server, listener);
+      try {
+        url = await listen(fresh, next.server);
+      } catch (error) {
+        logger.error(
+          `cannot rebind: ${(error as Error).message}; still on ${url}, keeping the previous config`,
+        );
+        return;
+      }
+      const old = server;
+      server = fresh;
+      old.close();
+      old.closeIdleConnections();
+      logger.info(`listening on ${url}`);
+    }
+    config = next;
+    if (next.server.appModule !== previous.server.appModule) {
+      await builder.dispose();
+      builder = createAppBuilder(next.server.appModule, next.dir);
+    }
+    if (
+      next.session.storageModule !== previous.session.storageModule ||
+      next.session.storageType !== previous.session.storageType
+    ) {
+      await storageBuilder?.dispose();
+      storageBuilder = customStorageBuilder(next);
+    }
+    sessions.config = next.session;
+    if (!sameStore(previous, next)) {
+      const old = sessions.backend.store;
+      const custom =
+        next.session.storageType === "custom" ? await buildApp(builder, storageBuilder) : undefined;
+      try {
+        sessions.backend = await createBackend(next, custom?.ok ? custom.custom : undefined);
+        logger.info(`[sessions] store is now ${next.session.storageType || "off"}`);
+        await old?.close?.();
+      } catch (error) {
+        logger.error(`[sessions] ${(error as Error).message}`);
+      }
+    }
+    scheduleSweeps();
+    state = { ...state, config: next, serveStatic: createStaticHandler(next.staticContent), logger };
+  }
+
+  const watcher = options.watch ? watchApp(config, onChange) : undefined;
+  await watcher?.ready;
+  logger.info(`listening on ${url}${options.watch ? " (watching for changes)" : ""}`);
+
+  return {
+    get url() {
+      return url;
+    },
+    get config() {
+      return config;
+    },
+    nextReload: () => new Promise<void>((resolve) => waiters.push(resolve)),
+    async close() {
+      await watcher?.close();
+      clearInterval(sweeper.timer);
+      liveReload?.closeAll();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        const deadline = Date.now() + (options.drainMs ?? 10_000);
+        const poll = setInterval(() => {
+          if (inFlight <= 0 || Date.now() > deadline) {
+            clearInterval(poll);
+            server.closeAllConnections();
+          }
+        }, 20);
+      });
+      await queue;
+      await builder.dispose();
+      await storageBuilder?.dispose();
+      await sessions.backend.store?.close?.();
+    },
+  };
+}
+
+type Built = { ok: true; root: object; custom: Record<string, unknown> } | { ok: false; error: AppError };
+
+async function buildApp(builder: AppBuilder, storageBuilder: AppBuilder | undefined): Promise<Built> {
+  const [app, storage] = await Promise.all([builder.build(), storageBuilder?.build()]);
+  if (!app.ok) return { ok: false, error: app.error };
+  if (storage && !storage.ok) return { ok: false, error: storage.error };
+  const exported = app.module.default;
+  let root: unknown;
+  try {
+    root = typeof exported === "function" ? new (exported as new () => object)() : exported;
+  } catch (error) {
+    const { errorFromImport } = await import("./app-error.js");
+    return { ok: false, error: errorFromImport(error, "") };
+  }
+  if (typeof root !== "object" || root === null) {
+    return {
+      ok: false,
+      error: {
+        kind: "import",
+        message: "the app module has no default export (export default class Root { index() {…} })",
+      },
+    };
+  }
+  return { ok: true, root, custom: storage?.ok ? storage.module : app.module };
+}
+
+function customStorageBuilder(config: CherryConfig): AppBuilder | undefined {
+  const { storageType, storageModule } = config.session;
+  return storageType === "custom" && storageModule ? createAppBuilder(storageModule, config.dir) : undefined;
+}

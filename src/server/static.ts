@@ -1,0 +1,175 @@
+/**
+ * [staticContent]: `/prefix/...` served from a folder, never outside it (no `..`, no encoded dots,
+ * no backslashes or NUL bytes, no symlink leading out), with Content-Type, ETag, Last-Modified, 304s,
+ * HEAD and single byte ranges. Static requests never touch sessions.
+ */
+import { createReadStream, promises as fs, realpathSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import path from "node:path";
+import type { StaticMount } from "../config/types.js";
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".htm": "text/html; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".mjs": "text/javascript; charset=utf-8",
+  ".json": "application/json",
+  ".map": "application/json",
+  ".txt": "text/plain; charset=utf-8",
+  ".md": "text/markdown; charset=utf-8",
+  ".csv": "text/csv; charset=utf-8",
+  ".xml": "application/xml",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".webp": "image/webp",
+  ".avif": "image/avif",
+  ".ico": "image/x-icon",
+  ".woff": "font/woff",
+  ".woff2": "font/woff2",
+  ".ttf": "font/ttf",
+  ".otf": "font/otf",
+  ".pdf": "application/pdf",
+  ".wasm": "application/wasm",
+  ".mp4": "video/mp4",
+  ".webm": "video/webm",
+  ".mp3": "audio/mpeg",
+  ".wav": "audio/wav",
+  ".zip": "application/zip",
+};
+
+export function contentTypeOf(file: string): string {
+  return TYPES[path.extname(file).toLowerCase()] ?? "application/octet-stream";
+}
+
+interface Mount extends StaticMount {
+  real?: string;
+}
+
+export type StaticHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+) => Promise<number | undefined>;
+
+/** Returns the status it answered with, or undefined when no prefix matched. */
+export function createStaticHandler(mounts: readonly StaticMount[]): StaticHandler {
+  const table: Mount[] = mounts.map((m) => ({ ...m }));
+  return async (req, res, pathname) => {
+    const mount = table.find((m) => pathname === m.prefix || pathname.startsWith(`${m.prefix}/`));
+    if (!mount) return undefined;
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res
+        .writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain; charset=utf-8" })
+        .end("405 Method Not Allowed\n");
+      return 405;
+    }
+    const file = await locate(mount, pathname.slice(mount.prefix.length));
+    if (!file) return notFound(res, pathname);
+    return send(req, res, file.path, file.stat);
+  };
+}
+
+async function locate(mount: Mount, rest: string) {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(rest);
+  } catch {
+    return undefined;
+  }
+  if (decoded.includes("\0") || decoded.includes("\\")) return undefined;
+  const segments = decoded.split("/").filter((s) => s !== "");
+  if (segments.length === 0 || segments.some((s) => s === ".." || s === ".")) return undefined;
+  try {
+    mount.real ??= realpathSync(mount.dir);
+  } catch {
+    return undefined;
+  }
+  const candidate = path.join(mount.real, ...segments);
+  try {
+    const real = await fs.realpath(candidate);
+    if (!real.startsWith(mount.real + path.sep)) return undefined;
+    const stat = await fs.stat(real);
+    return stat.isFile() ? { path: real, stat } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function notFound(res: ServerResponse, pathname: string): number {
+  res
+    .writeHead(404, { "Content-Type": "text/plain; charset=utf-8" })
+    .end(`The path '${pathname}' was not found.\n`);
+  return 404;
+}
+
+async function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  file: string,
+  stat: { size: number; mtimeMs: number; mtime: Date },
+): Promise<number> {
+  const etag = `W/"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+  const lastModified = stat.mtime.toUTCString();
+  const headers: Record<string, string | number> = {
+    "Content-Type": contentTypeOf(file),
+    ETag: etag,
+    "Last-Modified": lastModified,
+    "Accept-Ranges": "bytes",
+    "Cache-Control": "no-cache",
+  };
+  const inm = req.headers["if-none-match"];
+  const ims = req.headers["if-modified-since"];
+  const fresh = inm
+    ? inm.split(",").some((t) => t.trim() === etag || t.trim() === "*")
+    : ims !== undefined && Math.floor(stat.mtimeMs / 1000) <= Math.floor(Date.parse(ims) / 1000);
+  if (fresh) {
+    res.writeHead(304, { ETag: etag, "Last-Modified": lastModified }).end();
+    return 304;
+  }
+  let start = 0;
+  let end = stat.size - 1;
+  let status = 200;
+  const range = req.headers.range;
+  if (range && stat.size > 0) {
+    const match = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+    const parsed = match ? parseRange(match[1], match[2], stat.size) : undefined;
+    if (!parsed) {
+      res.writeHead(416, { "Content-Range": `bytes */${stat.size}` }).end();
+      return 416;
+    }
+    [start, end] = parsed;
+    status = 206;
+    headers["Content-Range"] = `bytes ${start}-${end}/${stat.size}`;
+  }
+  headers["Content-Length"] = stat.size === 0 ? 0 : end - start + 1;
+  res.writeHead(status, headers);
+  if (req.method === "HEAD" || stat.size === 0) {
+    res.end();
+    return status;
+  }
+  await new Promise<void>((resolve) => {
+    const stream = createReadStream(file, { start, end });
+    stream.on("error", () => {
+      res.destroy();
+      resolve();
+    });
+    res.on("close", resolve);
+    stream.pipe(res);
+  });
+  return status;
+}
+
+function parseRange(from: string, to: string, size: number): [number, number] | undefined {
+  if (from === "" && to === "") return undefined;
+  if (from === "") {
+    const suffix = Number(to);
+    return suffix > 0 ? [Math.max(0, size - suffix), size - 1] : undefined;
+  }
+  const start = Number(from);
+  const end = to === "" ? size - 1 : Math.min(Number(to), size - 1);
+  return start <= end && start < size ? [start, end] : undefined;
+}

@@ -1,0 +1,63 @@
+import path from "node:path";
+import { watch } from "chokidar";
+import type { CherryConfig } from "../config/types.js";
+
+const CODE = /\.(?:[cm]?[jt]sx?|json)$/;
+const ALWAYS_IGNORED = new Set(["node_modules", ".git", "dist", ".cache"]);
+
+export interface ChangeBatch {
+  config: boolean;
+  code: string[];
+  other: string[];
+}
+
+/**
+ * Watches the app folder (chokidar 4+ has no globs: the folder is watched and paths are filtered)
+ * and reports debounced batches. Session storage, databases, logs and sockets are ignored, since
+ * the server writes them itself and would otherwise reload in a loop.
+ */
+export function watchApp(config: CherryConfig, onChange: (batch: ChangeBatch) => void, debounceMs = 12) {
+  const ignoredFiles = new Set<string>();
+  const ignoredDirs: string[] = [];
+  const { session, server } = config;
+  if (session.storageFileDir) ignoredDirs.push(session.storageFileDir);
+  for (const f of [session.storageFile, server.logFile, server.socketFile]) {
+    if (!f) continue;
+    for (const suffix of ["", "-wal", "-shm", "-journal"]) ignoredFiles.add(f + suffix);
+  }
+  const staticDirs = config.staticContent.map((m) => m.dir);
+  const within = (file: string, dir: string) => file === dir || file.startsWith(dir + path.sep);
+  const ignored = (file: string) => {
+    const rel = path.relative(config.dir, file);
+    if (rel.split(path.sep).some((part) => ALWAYS_IGNORED.has(part))) return true;
+    return ignoredFiles.has(file) || ignoredDirs.some((d) => within(file, d));
+  };
+
+  let pending: ChangeBatch = { config: false, code: [], other: [] };
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    timer = undefined;
+    const batch = pending;
+    pending = { config: false, code: [], other: [] };
+    onChange(batch);
+  };
+  const note = (file: string) => {
+    const abs = path.resolve(file);
+    if (abs === config.file) pending.config = true;
+    else if (CODE.test(abs) && !staticDirs.some((d) => within(abs, d))) pending.code.push(abs);
+    else pending.other.push(abs);
+    clearTimeout(timer);
+    timer = setTimeout(flush, debounceMs);
+  };
+
+  const watcher = watch([config.dir, config.file], { ignored, ignoreInitial: true, persistent: true });
+  watcher.on("add", note).on("change", note).on("unlink", note);
+  const ready = new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
+  return {
+    ready,
+    async close() {
+      clearTimeout(timer);
+      await watcher.close();
+    },
+  };
+}

@@ -1,0 +1,13 @@
+import { randomBytes } from "node:crypto";
+
+const ID_SHAPE = /^[0-9a-f]{40}$/;
+
+/** 40 lowercase hex characters from 20 cryptographically random bytes (160 bits). */
+export function newSessionId(): string {
+  return randomBytes(20).toString("hex");
+}
+
+/** Anything that is not exactly the shape of an id is ignored before any store is asked. */
+export function isSessionId(value: unknown): value is string {
+  return typeof value === "string" && value.length === 40 && ID_SHAPE.test(value);
+}

@@ -1,0 +1,58 @@
+/** What a store keeps for one session. `expiresAt` is epoch milliseconds, everywhere inside cherry. */
+export interface StoredSession {
+  data: SessionData;
+  expiresAt: number;
+  /** `data` as JSON when the manager or store already has it: text stores write it as is. */
+  json?: string;
+}
+
+export type SessionData = Record<string, unknown>;
+type Awaitable<T> = T | Promise<T>;
+
+export interface SessionListing {
+  id: string;
+  expiresAt: number;
+  /** Size of the stored record in bytes. */
+  bytes: number;
+  /** The data when the store had to read it anyway; undefined when only metadata was read. */
+  data?: SessionData;
+  /** The record exists but cannot be read (corrupt file, bad JSON). */
+  unreadable?: boolean;
+}
+
+export interface PurgeOptions {
+  /** Epoch milliseconds: records expiring at or before this are expired. */
+  now: number;
+  /** Remove every session, live ones too. */
+  all?: boolean;
+  dryRun?: boolean;
+}
+
+export interface PurgeResult {
+  removed: number;
+  kept: number;
+  unreadable: number;
+}
+
+/**
+ * The store contract. `get`, `set` and `destroy` are required; `touch` is recommended (without it
+ * the manager re-saves the data to move the expiry); having `list`, `purge` or `close` is the
+ * capability. Stores never check ids, expiry or serialization rules: the manager does.
+ */
+export interface SessionStore {
+  /** May return an expired record; the manager treats it as absent. */
+  get(id: string): Awaitable<StoredSession | undefined>;
+  set(id: string, session: StoredSession): Awaitable<void>;
+  destroy(id: string): Awaitable<void>;
+  touch?(id: string, expiresAt: number): Awaitable<void>;
+  list?(): AsyncIterable<SessionListing>;
+  purge?(options: PurgeOptions): Awaitable<PurgeResult>;
+  close?(): Awaitable<void>;
+  /** True when values are kept as they are (ram): no JSON rules apply. */
+  readonly keepsObjects?: boolean;
+}
+
+/** Identity helper that type-checks a class-free store: `export default defineStore({ get, set, destroy })`. */
+export function defineStore<T extends SessionStore>(store: T): T {
+  return store;
+}

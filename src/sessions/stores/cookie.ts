@@ -1,0 +1,93 @@
+/**
+ * The cookie store: the whole session lives in the browser, sealed with AES-256-GCM. Each key is
+ * derived from one secret with HKDF-SHA256; the first key seals and every key opens (rotation).
+ * A seal is base64url(version | key id (4) | iv (12) | ciphertext | tag (16)); the cookie name is
+ * the associated data, so a seal cannot be replayed under another cookie name; the expiry is inside.
+ */
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
+import type { SessionData } from "../store.js";
+
+const VERSION = 1;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const KID_BYTES = 4;
+/** What browsers keep of one cookie (name, value and attributes). */
+export const COOKIE_LIMIT = 4096;
+
+export interface SealedSession {
+  id: string;
+  data: SessionData;
+  expiresAt: number;
+}
+
+interface Key {
+  kid: Buffer;
+  key: Buffer;
+}
+
+export interface OpenedSession extends SealedSession {
+  /** Opened with a key other than the first: reseal with the current key. */
+  stale: boolean;
+}
+
+export class CookieSealer {
+  private readonly keys: Key[];
+  private readonly aad: Buffer;
+
+  /** `secret`: one secret or a comma-separated list, first = current. */
+  constructor(secret: string, cookieName: string) {
+    this.keys = secret
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((s) => {
+        const key = Buffer.from(hkdfSync("sha256", s, "cherry-cookie-store", "aes-256-gcm v1", 32));
+        return { key, kid: createHash("sha256").update(key).digest().subarray(0, KID_BYTES) };
+      });
+    if (this.keys.length === 0) throw new Error("CookieSealer needs a secret");
+    this.aad = Buffer.from(cookieName, "utf8");
+  }
+
+  seal(session: SealedSession): string {
+    const { key, kid } = this.keys[0];
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv("aes-256-gcm", key, iv).setAAD(this.aad);
+    const plain = Buffer.from(
+      JSON.stringify({ i: session.id, d: session.data, e: session.expiresAt }),
+      "utf8",
+    );
+    const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+    return Buffer.concat([Buffer.of(VERSION), kid, iv, body, cipher.getAuthTag()]).toString("base64url");
+  }
+
+  /** The session inside a seal, or undefined for anything tampered, truncated, foreign or malformed. */
+  open(value: string): OpenedSession | undefined {
+    if (value.length > COOKIE_LIMIT * 2 || !/^[A-Za-z0-9_-]+$/.test(value)) return undefined;
+    const raw = Buffer.from(value, "base64url");
+    if (raw.length < 1 + KID_BYTES + IV_BYTES + TAG_BYTES || raw[0] !== VERSION) return undefined;
+    const kid = raw.subarray(1, 1 + KID_BYTES);
+    const index = this.keys.findIndex((k) => k.kid.equals(kid));
+    if (index === -1) return undefined;
+    const iv = raw.subarray(1 + KID_BYTES, 1 + KID_BYTES + IV_BYTES);
+    const body = raw.subarray(1 + KID_BYTES + IV_BYTES, raw.length - TAG_BYTES);
+    const tag = raw.subarray(raw.length - TAG_BYTES);
+    try {
+      const decipher = createDecipheriv("aes-256-gcm", this.keys[index].key, iv)
+        .setAAD(this.aad)
+        .setAuthTag(tag);
+      const plain = Buffer.concat([decipher.update(body), decipher.final()]).toString("utf8");
+      const parsed = JSON.parse(plain) as { i?: unknown; d?: unknown; e?: unknown };
+      if (
+        typeof parsed.i !== "string" ||
+        typeof parsed.e !== "number" ||
+        typeof parsed.d !== "object" ||
+        !parsed.d
+      ) {
+        return undefined;
+      }
+      return { id: parsed.i, data: parsed.d as SessionData, expiresAt: parsed.e, stale: index !== 0 };
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The seed's "write your own storage functions" (HowTo §16.8): the app (or `storageModule`) exports
+ * saveSessionData(sessionId, sessionData, expirationTime), loadSessionData(sessionId) returning
+ * [sessionData, expirationTime] or null, and cleanUpOldSessions(). expirationTime is epoch seconds as
+ * a float, as Python's time.time(). deleteSessionData(sessionId) and listSessions() are optional.
+ */
+import { CherryError } from "../../errors.js";
+import type { PurgeResult, SessionData, SessionListing, SessionStore, StoredSession } from "../store.js";
+
+type Awaitable<T> = T | Promise<T>;
+
+export interface CustomStoreFunctions {
+  saveSessionData(sessionId: string, sessionData: SessionData, expirationTime: number): Awaitable<unknown>;
+  loadSessionData(
+    sessionId: string,
+  ): Awaitable<readonly [SessionData, number] | [SessionData, number] | null | undefined>;
+  cleanUpOldSessions(): Awaitable<unknown>;
+  deleteSessionData?(sessionId: string): Awaitable<unknown>;
+  listSessions?(): Awaitable<Iterable<ListedSession>> | AsyncIterable<ListedSession>;
+}
+
+/** What listSessions() yields: an id and expirationTime (seconds), data optional. */
+export interface ListedSession {
+  sessionId: string;
+  expirationTime: number;
+  sessionData?: SessionData;
+}
+
+const REQUIRED = ["saveSessionData", "loadSessionData", "cleanUpOldSessions"] as const;
+
+/** The names of required functions that `exports` lacks. */
+export function missingCustomFunctions(exports: Record<string, unknown>): string[] {
+  return REQUIRED.filter((name) => typeof exports[name] !== "function");
+}
+
+export class CustomStore implements SessionStore {
+  constructor(private readonly fns: CustomStoreFunctions) {}
+
+  async get(id: string): Promise<StoredSession | undefined> {
+    const record = await call("loadSessionData", () => this.fns.loadSessionData(id));
+    if (!record) return undefined;
+    const [data, expirationTime] = record;
+    if (typeof data !== "object" || data === null || typeof expirationTime !== "number") {
+      throw new CherryError(
+        "E_STORE_UNAVAILABLE",
+        "[store:custom] loadSessionData must return [sessionData, expirationTime] or null",
+      );
+    }
+    return { data: data as SessionData, expiresAt: expirationTime * 1000 };
+  }
+
+  async set(id: string, session: StoredSession): Promise<void> {
+    await call("saveSessionData", () => this.fns.saveSessionData(id, session.data, session.expiresAt / 1000));
+  }
+
+  async destroy(id: string): Promise<void> {
+    if (this.fns.deleteSessionData) {
+      await call("deleteSessionData", () => this.fns.deleteSessionData?.(id));
+      return;
+    }
+    // 0.10 had no delete: an already-expired record is absent to the manager and goes at the next cleanup.
+    await call("saveSessionData", () => this.fns.saveSessionData(id, {}, 0));
+  }
+
+  async purge(): Promise<PurgeResult> {
+    await call("cleanUpOldSessions", () => this.fns.cleanUpOldSessions());
+    return { removed: Number.NaN, kept: Number.NaN, unreadable: 0 };
+  }
+
+  get list(): (() => AsyncIterable<SessionListing>) | undefined {
+    const listSessions = this.fns.listSessions;
+    if (!listSessions) return undefined;
+    return async function* () {
+      const listed = await call("listSessions", () => listSessions());
+      for await (const s of listed as AsyncIterable<ListedSession>) {
+        const bytes = s.sessionData ? Buffer.byteLength(JSON.stringify(s.sessionData)) : 0;
+        yield { id: s.sessionId, expiresAt: s.expirationTime * 1000, bytes, data: s.sessionData };
+      }
+    };
+  }
+}
+
+/** A custom function that throws fails the request with a 500 (it is app code, not an outage). */
+async function call<T>(name: string, fn: () => Awaitable<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    throw new CustomStoreError(name, error);
+  }
+}
+
+export class CustomStoreError extends Error {
+  constructor(
+    readonly functionName: string,
+    cause: unknown,
+  ) {
+    super(`custom store function ${functionName}() threw: ${(cause as Error)?.message ?? String(cause)}`, {
+      cause,
+    });
+  }
+}

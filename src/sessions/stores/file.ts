@@ -1,0 +1,156 @@
+/**
+ * One UTF-8 JSON file a session: `<dir>/session-<id>.json`, mode 0600 in a 0700 folder. The file's
+ * mtime is the session's expiry, so a touch is one utimes() call and listing or purging needs a
+ * stat, not a read. Writes go to a temp file in the same folder and are renamed over the old one,
+ * so a reader (or a crash) never sees half a file.
+ */
+import { randomBytes } from "node:crypto";
+import { constants, promises as fs, mkdirSync } from "node:fs";
+import path from "node:path";
+import { CherryError } from "../../errors.js";
+import { isSessionId } from "../ids.js";
+import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
+
+const PREFIX = "session-";
+const SUFFIX = ".json";
+
+export function sessionFileName(id: string): string {
+  return `${PREFIX}${id}${SUFFIX}`;
+}
+
+/** The id in a file name that looks like a session file, else undefined (foreign files are left alone). */
+export function idFromFileName(name: string): string | undefined {
+  if (!name.startsWith(PREFIX) || !name.endsWith(SUFFIX)) return undefined;
+  const id = name.slice(PREFIX.length, -SUFFIX.length);
+  return isSessionId(id) ? id : undefined;
+}
+
+export class FileStore implements SessionStore {
+  constructor(readonly dir: string) {
+    try {
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw unavailable(`cannot create storageFileDir ${dir}`, error);
+    }
+  }
+
+  pathOf(id: string): string {
+    return path.join(this.dir, sessionFileName(id));
+  }
+
+  async get(id: string): Promise<StoredSession | undefined> {
+    const file = this.pathOf(id);
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ELOOP") return undefined;
+      throw unavailable(`cannot read ${file}`, error);
+    }
+    try {
+      const [stat, text] = await Promise.all([handle.stat(), handle.readFile("utf8")]);
+      const data = parseData(text);
+      return data ? { data, expiresAt: stat.mtimeMs, json: text } : undefined;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async set(id: string, session: StoredSession): Promise<void> {
+    await this.write(this.pathOf(id), session.json ?? JSON.stringify(session.data), session.expiresAt);
+  }
+
+  /** Writes text atomically with its expiry as mtime. */
+  async write(file: string, text: string, expiresAt: number): Promise<void> {
+    const temp = path.join(this.dir, `.tmp-${randomBytes(6).toString("hex")}`);
+    try {
+      const handle = await fs.open(temp, "wx", 0o600);
+      try {
+        await handle.writeFile(text, "utf8");
+        const when = expiresAt / 1000;
+        await handle.utimes(when, when);
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(temp, file);
+    } catch (error) {
+      await fs.rm(temp, { force: true }).catch(() => undefined);
+      throw unavailable(`cannot write ${file}`, error);
+    }
+  }
+
+  async destroy(id: string): Promise<void> {
+    await fs.rm(this.pathOf(id), { force: true });
+  }
+
+  async touch(id: string, expiresAt: number): Promise<void> {
+    const when = expiresAt / 1000;
+    try {
+      await fs.utimes(this.pathOf(id), when, when);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT")
+        throw unavailable(`cannot touch ${this.pathOf(id)}`, error);
+    }
+  }
+
+  async *list(): AsyncIterable<SessionListing> {
+    const folder = await fs.opendir(this.dir, { bufferSize: 256 });
+    for await (const entry of folder) {
+      const id = idFromFileName(entry.name);
+      if (!id) continue;
+      const stat = await fs.lstat(path.join(this.dir, entry.name)).catch(() => undefined);
+      if (!stat?.isFile()) continue;
+      yield { id, expiresAt: stat.mtimeMs, bytes: stat.size };
+    }
+  }
+
+  async purge({ now, all, dryRun }: PurgeOptions): Promise<PurgeResult> {
+    const result: PurgeResult = { removed: 0, kept: 0, unreadable: 0 };
+    for await (const entry of this.list()) {
+      let remove = all || entry.expiresAt <= now;
+      if (!remove) {
+        const readable = await this.get(entry.id).catch(() => undefined);
+        if (!readable) {
+          remove = true;
+          result.unreadable++;
+        }
+      }
+      if (!remove) {
+        result.kept++;
+        continue;
+      }
+      result.removed++;
+      if (!dryRun) await this.removeIfStill(entry.id, entry.expiresAt, all);
+    }
+    return result;
+  }
+
+  /** Removes a file only if it was not renewed since it was judged expired (a racing request wins). */
+  private async removeIfStill(id: string, judgedExpiry: number, all?: boolean): Promise<void> {
+    const file = this.pathOf(id);
+    if (!all) {
+      const stat = await fs.stat(file).catch(() => undefined);
+      if (!stat || stat.mtimeMs > judgedExpiry) return;
+    }
+    await fs.rm(file, { force: true });
+  }
+}
+
+function parseData(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function unavailable(message: string, cause: unknown): CherryError {
+  const code = (cause as NodeJS.ErrnoException)?.code;
+  return new CherryError("E_STORE_UNAVAILABLE", `[store:file] ${message}${code ? ` (${code})` : ""}`, {
+    cause,
+  });
+}
