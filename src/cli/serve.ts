@@ -75,6 +75,7 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
       watch,
       liveReload: flags.liveReload !== false,
       failOnBuildError: !watch,
+      announce: !isClusterWorker(),
     });
   } catch (error) {
     if (isClusterWorker()) process.send?.({ cherry: "failed", exitCode: 1 } satisfies WorkerMessage);
@@ -89,6 +90,8 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
   const code = await untilSignal();
   await server.close();
   process.exitCode = code;
+  // A worker's IPC channel to the primary would keep it alive after the server closed.
+  if (isClusterWorker()) process.disconnect?.();
 }
 
 function untilSignal(): Promise<number> {

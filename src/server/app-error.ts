@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { SourceMap, type SourceMapping } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -35,12 +36,41 @@ export function errorFromBuild(error: unknown, entry: string): AppError {
   });
 }
 
-const FRAME = /\(?((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?$/;
+const FRAME = /(?:^at |\()((?:file:\/\/)?\/[^():]+):(\d+):(\d+)\)?$/;
 
-export function errorFromImport(error: unknown, entry: string): AppError {
+/** `bundle`: the file that was imported and its source map, to point frames at the user's sources. */
+export function errorFromImport(
+  error: unknown,
+  entry: string,
+  bundle?: { file: string; map: string },
+): AppError {
   const err = error instanceof Error ? error : new Error(String(error));
-  const located = locateInStack(err.stack ?? "") ?? { file: entry };
-  return withFrame({ kind: "import", message: `${err.name}: ${err.message}`, stack: err.stack, ...located });
+  const stack = bundle?.map ? remapStack(err.stack ?? "", bundle.file, bundle.map) : (err.stack ?? "");
+  const located = locateInStack(stack) ?? { file: entry };
+  return withFrame({ kind: "import", message: `${err.name}: ${err.message}`, stack, ...located });
+}
+
+/**
+ * Rewrites `bundle.mjs:L:C` frames to the original `src/x.ts:L:C`. Node does this by itself when
+ * source maps are enabled and it loaded the module; doing it here also covers runtimes that load
+ * modules their own way (test runners).
+ */
+export function remapStack(stack: string, file: string, mapText: string): string {
+  let map: SourceMap;
+  try {
+    map = new SourceMap(JSON.parse(mapText));
+  } catch {
+    return stack;
+  }
+  const escaped = `(?:file://)?${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`;
+  return stack.replace(new RegExp(`${escaped}:(\\d+):(\\d+)`, "g"), (whole, line: string, column: string) => {
+    const entry = map.findEntry(Number(line) - 1, Number(column) - 1) as Partial<SourceMapping>;
+    if (!entry?.originalSource || entry.originalLine === undefined) return whole;
+    const source = entry.originalSource.startsWith("file://")
+      ? fileURLToPath(entry.originalSource)
+      : path.resolve(path.dirname(file), entry.originalSource);
+    return `${source}:${entry.originalLine + 1}:${(entry.originalColumn ?? 0) + 1}`;
+  });
 }
 
 /** The first stack frame in the user's sources (not node internals, not node_modules). */

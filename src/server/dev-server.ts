@@ -30,6 +30,8 @@ export interface ServeOptions {
   logger?: Logger;
   /** How long shutdown waits for in-flight requests, in ms. */
   drainMs?: number;
+  /** Print the `listening on` line (cluster workers leave it to the primary). */
+  announce?: boolean;
 }
 
 export interface RunningServer {
@@ -87,8 +89,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     res.once("close", () => inFlight--);
     void handle(req, res);
   };
-  let server = createHttpServer(config.server, listener);
-  let url = await listen(server, config.server);
+  let server: http.Server;
+  let url: string;
+  try {
+    server = createHttpServer(config.server, listener);
+    url = await listen(server, config.server);
+  } catch (error) {
+    await builder.dispose();
+    await storageBuilder?.dispose();
+    await sessions.backend.store?.close?.();
+    throw error;
+  }
 
   const sweeper = { timer: undefined as NodeJS.Timeout | undefined };
   const scheduleSweeps = () => {
@@ -211,7 +222,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   const watcher = options.watch ? watchApp(config, onChange) : undefined;
   await watcher?.ready;
-  logger.info(`listening on ${url}${options.watch ? " (watching for changes)" : ""}`);
+  if (options.announce !== false)
+    logger.info(`listening on ${url}${options.watch ? " (watching for changes)" : ""}`);
 
   return {
     get url() {

@@ -63,7 +63,9 @@ export function createAppBuilder(entry: string, projectDir: string): AppBuilder 
         mkdirSync(outDir, { recursive: true });
         const n = ++generation;
         const file = path.join(outDir, `app-${tag}-${n}.mjs`);
+        let mapText = "";
         for (const out of result.outputFiles) {
+          if (out.path.endsWith(".map")) mapText = out.text;
           const target = out.path.endsWith(".map") ? `${file}.map` : file;
           let text = out.text;
           if (!out.path.endsWith(".map")) {
@@ -79,7 +81,7 @@ export function createAppBuilder(entry: string, projectDir: string): AppBuilder 
         try {
           module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
         } catch (error) {
-          return { ok: false, error: errorFromImport(error, entry), ms: elapsed() };
+          return { ok: false, error: errorFromImport(error, entry, { file, map: mapText }), ms: elapsed() };
         } finally {
           removeOlder(outDir, tag, n);
         }

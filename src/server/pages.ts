@@ -2,7 +2,14 @@ import type { AppError } from "./app-error.js";
 import { formatLocation } from "./app-error.js";
 
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const named: Record<string, string> = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    '"': "&quot;",
+    "'": "&#39;",
+  };
+  return text.replace(/[&<>"']/g, (c) => named[c]);
 }
 
 function page(title: string, body: string): string {

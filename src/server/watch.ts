@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import path from "node:path";
 import { watch } from "chokidar";
 import type { CherryConfig } from "../config/types.js";
@@ -50,13 +51,37 @@ export function watchApp(config: CherryConfig, onChange: (batch: ChangeBatch) =>
     timer = setTimeout(flush, debounceMs);
   };
 
+  // chokidar drops a second "change" of one file within 50 ms (its throttle) and sends no trailing
+  // event, so a quick second save would leave stale code: look again once the throttle is over.
+  const rechecks = new Map<string, NodeJS.Timeout>();
+  const mtimeOf = (file: string) => {
+    try {
+      return statSync(file).mtimeMs;
+    } catch {
+      return -1;
+    }
+  };
+  const changed = (file: string) => {
+    note(file);
+    const seen = mtimeOf(file);
+    clearTimeout(rechecks.get(file));
+    rechecks.set(
+      file,
+      setTimeout(() => {
+        rechecks.delete(file);
+        if (mtimeOf(file) !== seen) changed(file);
+      }, 75),
+    );
+  };
+
   const watcher = watch([config.dir, config.file], { ignored, ignoreInitial: true, persistent: true });
-  watcher.on("add", note).on("change", note).on("unlink", note);
+  watcher.on("add", changed).on("change", changed).on("unlink", note);
   const ready = new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
   return {
     ready,
     async close() {
       clearTimeout(timer);
+      for (const t of rechecks.values()) clearTimeout(t);
       await watcher.close();
     },
   };

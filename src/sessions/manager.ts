@@ -74,7 +74,7 @@ export class SessionManager {
 
   cookieValue(req: IncomingMessage): string | undefined {
     const header = req.headers.cookie;
-    if (!header || !header.includes(this.config.cookieName)) return undefined;
+    if (!header?.includes(this.config.cookieName)) return undefined;
     try {
       return parseCookies(header)[this.config.cookieName];
     } catch {
