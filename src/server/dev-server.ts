@@ -32,6 +32,8 @@ export interface ServeOptions {
   drainMs?: number;
   /** Print the `listening on` line (cluster workers leave it to the primary). */
   announce?: boolean;
+  /** Clock for session expiry, epoch ms (tests inject one instead of sleeping). */
+  now?: () => number;
 }
 
 export interface RunningServer {
@@ -53,7 +55,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const liveReload = options.watch && options.liveReload !== false ? new LiveReload() : undefined;
   let builder = createAppBuilder(config.server.appModule, config.dir);
   let storageBuilder = customStorageBuilder(config);
-  const sessions = new SessionManager({ config: config.session, backend: {}, logger });
+  const sessions = new SessionManager({ config: config.session, backend: {}, logger, now: options.now });
 
   const first = await buildApp(builder, storageBuilder);
   const state0: AppState = {

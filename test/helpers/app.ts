@@ -43,7 +43,7 @@ export interface TestApp {
 /** Serves an app made of `files` (RootServer.cfg gets socketPort = 0 unless it sets one). */
 export async function serveApp(
   files: Record<string, string>,
-  options: { watch?: boolean; liveReload?: boolean; flags?: FlagValues } = {},
+  options: { watch?: boolean; liveReload?: boolean; flags?: FlagValues; now?: () => number } = {},
 ): Promise<TestApp> {
   const cfg = files["RootServer.cfg"] ?? "";
   const withPort = /socketPort|socketFile/.test(cfg)
@@ -58,6 +58,7 @@ export async function serveApp(
     watch: options.watch ?? false,
     liveReload: options.liveReload,
     flags: options.flags,
+    now: options.now,
     logger,
     drainMs: 2000,
   });
