@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { reportError } from "./_run.js";
 import { registerConfig } from "./config.js";
+import { registerInit } from "./init.js";
 import { registerServe } from "./serve.js";
 
 const pkg = createRequire(import.meta.url)("../../package.json") as { version: string };
@@ -17,6 +18,7 @@ export function createProgram(): Command {
       outputError: (text, write) =>
         write(`${text.trim().replace(/\n\(Did you mean (.+)\?\)/, "; did you mean $1?")}\n`),
     });
+  registerInit(program);
   registerServe(program);
   registerConfig(program);
   for (const command of program.commands) inheritBehaviour(command);

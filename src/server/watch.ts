@@ -5,6 +5,8 @@ import type { CherryConfig } from "../config/types.js";
 
 const CODE = /\.(?:[cm]?[jt]sx?|json)$/;
 const ALWAYS_IGNORED = new Set(["node_modules", ".git", "dist", ".cache"]);
+/** Databases and their journals: apps write them on every request; reloading on them would loop. */
+const DATABASE_FILE = /\.(?:db|sqlite3?)(?:-wal|-shm|-journal)?$/;
 
 export interface ChangeBatch {
   config: boolean;
@@ -31,7 +33,7 @@ export function watchApp(config: CherryConfig, onChange: (batch: ChangeBatch) =>
   const ignored = (file: string) => {
     const rel = path.relative(config.dir, file);
     if (rel.split(path.sep).some((part) => ALWAYS_IGNORED.has(part))) return true;
-    return ignoredFiles.has(file) || ignoredDirs.some((d) => within(file, d));
+    return ignoredFiles.has(file) || DATABASE_FILE.test(file) || ignoredDirs.some((d) => within(file, d));
   };
 
   let pending: ChangeBatch = { config: false, code: [], other: [] };

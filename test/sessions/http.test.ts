@@ -1,8 +1,10 @@
+import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { newSessionId } from "../../src/sessions/ids.js";
 import { Client, countOf, serveApp, type TestApp } from "../helpers/app.js";
+import { POSTGRES_URL, postgres, REDIS_URL, REQUIRE_SERVICES, redis } from "../helpers/services.js";
 
 const SECRET = "k".repeat(40);
 
@@ -42,7 +44,36 @@ const STORES: Record<string, string> = {
   file: "storageType = file\nstorageFileDir = sessions",
   cookie: `storageType = cookie\nsecret = ${SECRET}`,
   custom: "storageType = custom",
+  sqlite: "storageType = sqlite\nstorageFile = sessions.db",
 };
+const run = `t${randomBytes(4).toString("hex")}`;
+// Services absent on a laptop: those stores are left out with a note (required on CI, where they fail loudly).
+for (const [name, probe, line] of [
+  ["redis", redis, `storageType = redis\nstorageUrl = ${REDIS_URL}?prefix=cherry-test:${run}:`],
+  ["postgres", postgres, `storageType = postgres\nstorageUrl = ${POSTGRES_URL}?schema=cherry_test_${run}`],
+] as const) {
+  const service = await probe();
+  if (service.available || REQUIRE_SERVICES) STORES[name] = line;
+  else console.warn(`[test] sessions over HTTP: ${name} skipped: ${service.reason}`);
+}
+
+afterAll(async () => {
+  if (STORES.redis) {
+    const { createClient } = await import("redis");
+    const admin = createClient({ url: REDIS_URL });
+    await admin.connect();
+    for await (const keys of admin.scanIterator({ MATCH: `cherry-test:${run}:*` }))
+      if (keys.length) await admin.unlink(keys);
+    await admin.close();
+  }
+  if (STORES.postgres) {
+    const pg = (await import("pg")).default;
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS cherry_test_${run} CASCADE`);
+    await admin.end();
+  }
+});
 
 let app: TestApp | undefined;
 afterEach(async () => {

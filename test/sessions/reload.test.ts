@@ -28,7 +28,11 @@ describe("sessions across reloads", () => {
     app = await serveApp({ "RootServer.cfg": "[session]\nstorageType = ram\n" }, { watch: true });
     const client = new Client(app.url);
     expect(countOf(await client.text("/"))).toBe(1);
-    await edit(app, "RootServer.cfg", "[server]\nsocketPort = 0\n[session]\nstorageType = file\nstorageFileDir = sessions\n");
+    await edit(
+      app,
+      "RootServer.cfg",
+      "[server]\nsocketPort = 0\n[session]\nstorageType = file\nstorageFileDir = sessions\n",
+    );
     expect(app.logger.lines).toContain("info: [sessions] store is now file");
     const fresh = new Client(app.url);
     expect(countOf(await fresh.text("/"))).toBe(1);
@@ -39,26 +43,42 @@ describe("sessions across reloads", () => {
     app = await serveApp({ "RootServer.cfg": "[session]\nstorageType = ram\n" }, { watch: true });
     const client = new Client(app.url);
     await client.get("/");
-    await edit(app, "RootServer.cfg", "[server]\nsocketPort = 0\n[session]\nstorageType = ram\ntimeout = 30\n");
+    await edit(
+      app,
+      "RootServer.cfg",
+      "[server]\nsocketPort = 0\n[session]\nstorageType = ram\ntimeout = 30\n",
+    );
     expect(countOf(await client.text("/"))).toBe(2);
   });
 
   it("reloads custom store functions with the app, and a throwing one is a 500 with its stack logged", async () => {
-    app = await serveApp({ "RootServer.cfg": "[session]\nstorageType = custom\n", "src/root.ts": CUSTOM("v1") }, { watch: true, liveReload: false });
+    app = await serveApp(
+      { "RootServer.cfg": "[session]\nstorageType = custom\n", "src/root.ts": CUSTOM("v1") },
+      { watch: true, liveReload: false },
+    );
     expect(await (await fetch(app.url)).text()).toBe("v1 1");
     await edit(app, "src/root.ts", CUSTOM("v2", true));
     const res = await fetch(app.url);
     expect(res.status).toBe(500);
-    expect(app.logger.lines.some((l) => l.includes("[store:custom]") && l.includes("database is down") && l.includes("at "))).toBe(true);
+    expect(
+      app.logger.lines.some(
+        (l) => l.includes("[store:custom]") && l.includes("database is down") && l.includes("at "),
+      ),
+    ).toBe(true);
     await edit(app, "src/root.ts", CUSTOM("v3"));
     expect(await (await fetch(app.url)).text()).toBe("v3 1");
   });
 
   it("says which functions a custom store lacks, and recovers when they appear", async () => {
-    app = await serveApp({ "RootServer.cfg": "[session]\nstorageType = custom\n", "src/root.ts": COUNTER }, { watch: true, liveReload: false });
+    app = await serveApp(
+      { "RootServer.cfg": "[session]\nstorageType = custom\n", "src/root.ts": COUNTER },
+      { watch: true, liveReload: false },
+    );
     const res = await fetch(app.url);
     expect(res.status).toBe(500);
-    expect(await res.text()).toContain("does not export saveSessionData, loadSessionData, cleanUpOldSessions");
+    expect(await res.text()).toContain(
+      "does not export saveSessionData, loadSessionData, cleanUpOldSessions",
+    );
     await edit(app, "src/root.ts", CUSTOM("ok"));
     expect(await (await fetch(app.url)).text()).toBe("ok 1");
   });

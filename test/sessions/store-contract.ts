@@ -129,8 +129,12 @@ export function describeStoreContract(
       const now = Date.now();
       await store.set(live, { data: { live: 1 }, expiresAt: now + HOUR });
       await store.set(dead, { data: { dead: 1 }, expiresAt: now - 1000 });
+      // Stores with native expiry (Redis) drop the dead record by themselves: nothing left to count.
+      let deadListed = false;
+      if (store.list) for await (const e of store.list()) deadListed ||= e.id === dead;
       const dry = await store.purge({ now, dryRun: true });
-      if (Number.isFinite(dry.removed)) expect(dry.removed).toBeGreaterThanOrEqual(1);
+      if (deadListed && Number.isFinite(dry.removed)) expect(dry.removed).toBeGreaterThanOrEqual(1);
+      expect((await store.get(live))?.data).toEqual({ live: 1 });
       await store.purge({ now });
       expect((await store.get(live))?.data).toEqual({ live: 1 });
       expect(await store.get(dead)).toBeUndefined();

@@ -1,0 +1,118 @@
+/**
+ * PostgreSQL through pg's connection pool. The table is created on first use with the expiry
+ * indexed; save is an upsert, touch updates only expires_at, a sweep is one DELETE.
+ */
+import pg from "pg";
+import { CherryError } from "../../errors.js";
+import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
+import { redactUrl } from "./redis.js";
+
+export interface PostgresStoreOptions {
+  url: string;
+  /** Schema for the table (tests use their own); default: the connection's search_path. */
+  schema?: string;
+  table?: string;
+  poolSize?: number;
+}
+
+export class PostgresStore implements SessionStore {
+  private constructor(
+    private readonly pool: pg.Pool,
+    private readonly table: string,
+  ) {}
+
+  static async connect(options: PostgresStoreOptions): Promise<PostgresStore> {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: 3000,
+      idleTimeoutMillis: 30_000,
+    });
+    // An idle client that loses its server must not take the process down.
+    pool.on("error", () => undefined);
+    const table = `${options.schema ? `${quote(options.schema)}.` : ""}${quote(options.table ?? "cherry_sessions")}`;
+    const index = quote(`${options.table ?? "cherry_sessions"}_expires_at`);
+    try {
+      if (options.schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quote(options.schema)}`);
+      await pool.query(
+        `CREATE TABLE IF NOT EXISTS ${table} (id text PRIMARY KEY, data jsonb NOT NULL, expires_at timestamptz NOT NULL)`,
+      );
+      await pool.query(`CREATE INDEX IF NOT EXISTS ${index} ON ${table} (expires_at)`);
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      throw new CherryError(
+        "E_STORE_UNAVAILABLE",
+        `[store:postgres] cannot use ${redactUrl(options.url)}: ${(error as Error).message || (error as NodeJS.ErrnoException).code}`,
+        {
+          cause: error,
+          hint: "is PostgreSQL running? check [session] storageUrl",
+        },
+      );
+    }
+    return new PostgresStore(pool, table);
+  }
+
+  async get(id: string): Promise<StoredSession | undefined> {
+    const { rows } = await this.pool.query<{ data: Record<string, unknown>; expires: number }>(
+      `SELECT data, (extract(epoch FROM expires_at) * 1000)::float8 AS expires FROM ${this.table} WHERE id = $1`,
+      [id],
+    );
+    const row = rows[0];
+    if (!row || typeof row.data !== "object" || row.data === null) return undefined;
+    return { data: row.data, expiresAt: row.expires };
+  }
+
+  async set(id: string, session: StoredSession): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO ${this.table} (id, data, expires_at) VALUES ($1, $2::jsonb, to_timestamp($3::float8 / 1000))
+       ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`,
+      [id, session.json ?? JSON.stringify(session.data), session.expiresAt],
+    );
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.pool.query(`DELETE FROM ${this.table} WHERE id = $1`, [id]);
+  }
+
+  async touch(id: string, expiresAt: number): Promise<void> {
+    await this.pool.query(
+      `UPDATE ${this.table} SET expires_at = to_timestamp($2::float8 / 1000) WHERE id = $1`,
+      [id, expiresAt],
+    );
+  }
+
+  async *list(): AsyncIterable<SessionListing> {
+    // Keyset pagination: a million rows never sit in memory at once.
+    let after = "";
+    for (;;) {
+      const { rows } = await this.pool.query<{ id: string; expires: number; bytes: number }>(
+        `SELECT id, (extract(epoch FROM expires_at) * 1000)::float8 AS expires, octet_length(data::text) AS bytes
+         FROM ${this.table} WHERE id > $1 ORDER BY id LIMIT 5000`,
+        [after],
+      );
+      for (const row of rows) yield { id: row.id, expiresAt: row.expires, bytes: row.bytes };
+      if (rows.length < 5000) return;
+      after = rows[rows.length - 1].id;
+    }
+  }
+
+  async purge({ now, all, dryRun }: PurgeOptions): Promise<PurgeResult> {
+    const where = all ? "TRUE" : "expires_at <= to_timestamp($1::float8 / 1000)";
+    const params = all ? [] : [now];
+    const total = Number((await this.pool.query(`SELECT count(*) AS n FROM ${this.table}`)).rows[0].n);
+    const removed = dryRun
+      ? Number(
+          (await this.pool.query(`SELECT count(*) AS n FROM ${this.table} WHERE ${where}`, params)).rows[0].n,
+        )
+      : ((await this.pool.query(`DELETE FROM ${this.table} WHERE ${where}`, params)).rowCount ?? 0);
+    return { removed, kept: total - removed, unreadable: 0 };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+function quote(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}

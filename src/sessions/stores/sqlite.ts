@@ -1,0 +1,101 @@
+/**
+ * SQLite through better-sqlite3 (synchronous, so no request interleaves inside one call): WAL so
+ * readers never wait for the writer, a busy timeout so several cherry processes can share the file,
+ * the expiry indexed so a sweep is one DELETE.
+ */
+import Database from "better-sqlite3";
+import { CherryError } from "../../errors.js";
+import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
+
+export class SqliteStore implements SessionStore {
+  private readonly db: Database.Database;
+  private readonly statements;
+
+  constructor(readonly file: string) {
+    try {
+      this.db = new Database(file);
+      this.db.pragma("journal_mode = WAL");
+      this.db.pragma("busy_timeout = 5000");
+      this.db.pragma("synchronous = NORMAL");
+      this.db.exec(`
+        CREATE TABLE IF NOT EXISTS cherry_sessions (
+          id TEXT PRIMARY KEY,
+          data TEXT NOT NULL,
+          expires_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS cherry_sessions_expires_at ON cherry_sessions (expires_at);
+      `);
+    } catch (error) {
+      throw new CherryError(
+        "E_STORE_UNAVAILABLE",
+        `[store:sqlite] cannot open ${file}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    const db = this.db;
+    this.statements = {
+      get: db.prepare<[string], { data: string; expires_at: number }>(
+        "SELECT data, expires_at FROM cherry_sessions WHERE id = ?",
+      ),
+      set: db.prepare(
+        "INSERT INTO cherry_sessions (id, data, expires_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+      ),
+      destroy: db.prepare("DELETE FROM cherry_sessions WHERE id = ?"),
+      touch: db.prepare("UPDATE cherry_sessions SET expires_at = ? WHERE id = ?"),
+      list: db.prepare<[], { id: string; expires_at: number; bytes: number }>(
+        "SELECT id, expires_at, length(CAST(data AS BLOB)) AS bytes FROM cherry_sessions",
+      ),
+      countAll: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM cherry_sessions"),
+      countDoomed: db.prepare<[{ now: number }], { n: number; bad: number }>(
+        "SELECT count(*) AS n, coalesce(sum(expires_at > @now AND NOT json_valid(data)), 0) AS bad FROM cherry_sessions WHERE expires_at <= @now OR NOT json_valid(data)",
+      ),
+      purge: db.prepare("DELETE FROM cherry_sessions WHERE expires_at <= ? OR NOT json_valid(data)"),
+      purgeAll: db.prepare("DELETE FROM cherry_sessions"),
+    };
+  }
+
+  get(id: string): StoredSession | undefined {
+    const row = this.statements.get.get(id);
+    if (!row) return undefined;
+    try {
+      const data = JSON.parse(row.data);
+      return typeof data === "object" && data !== null
+        ? { data, expiresAt: row.expires_at, json: row.data }
+        : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  set(id: string, session: StoredSession): void {
+    this.statements.set.run(id, session.json ?? JSON.stringify(session.data), Math.round(session.expiresAt));
+  }
+
+  destroy(id: string): void {
+    this.statements.destroy.run(id);
+  }
+
+  touch(id: string, expiresAt: number): void {
+    this.statements.touch.run(Math.round(expiresAt), id);
+  }
+
+  async *list(): AsyncIterable<SessionListing> {
+    for (const row of this.statements.list.iterate())
+      yield { id: row.id, expiresAt: row.expires_at, bytes: row.bytes };
+  }
+
+  purge({ now, all, dryRun }: PurgeOptions): PurgeResult {
+    const total = this.statements.countAll.get()?.n ?? 0;
+    if (all) {
+      if (!dryRun) this.statements.purgeAll.run();
+      return { removed: total, kept: 0, unreadable: 0 };
+    }
+    const doomed = this.statements.countDoomed.get({ now: Math.round(now) });
+    const removed = dryRun ? (doomed?.n ?? 0) : this.statements.purge.run(Math.round(now)).changes;
+    return { removed, kept: total - removed, unreadable: doomed?.bad ?? 0 };
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * Redis, PostgreSQL and Chromium: present on CI and the dev machines, maybe not on a laptop. Tests
+ * that need one skip with the reason when it is absent, and fail instead under
+ * CHERRY_TEST_REQUIRE_SERVICES=1 (which .ci/run sets).
+ */
+import { execFileSync } from "node:child_process";
+import net from "node:net";
+import { describe, it } from "vitest";
+
+export const REQUIRE_SERVICES = process.env.CHERRY_TEST_REQUIRE_SERVICES === "1";
+export const REDIS_URL = process.env.CHERRY_TEST_REDIS_URL ?? "redis://127.0.0.1:6379/0";
+export const POSTGRES_URL = process.env.CHERRY_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+export interface Service {
+  available: boolean;
+  reason: string;
+}
+
+function tcp(port: number, greeting?: string, expect?: RegExp): Promise<Service> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    const done = (available: boolean, reason: string) => {
+      socket.destroy();
+      resolve({ available, reason });
+    };
+    socket.setTimeout(1500, () => done(false, `no answer on 127.0.0.1:${port}`));
+    socket.once("error", (e: NodeJS.ErrnoException) =>
+      done(false, `127.0.0.1:${port}: ${e.code ?? e.message}`),
+    );
+    socket.once("connect", () => {
+      if (!greeting) return done(true, "");
+      socket.write(greeting);
+      socket.once("data", (d) =>
+        done(expect ? expect.test(d.toString()) : true, `unexpected answer on ${port}`),
+      );
+    });
+  });
+}
+
+export const redis = (): Promise<Service> => tcp(6379, "PING\r\n", /PONG/);
+export const postgres = async (): Promise<Service> => {
+  const pg = (await import("pg")).default;
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 1500 });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return { available: true, reason: "" };
+  } catch (error) {
+    return { available: false, reason: `${POSTGRES_URL}: ${(error as Error).message}` };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+};
+export const chromium = async (): Promise<Service & { path?: string }> => {
+  try {
+    const path = execFileSync("sh", ["-c", "command -v chromium || command -v chromium-browser"], {
+      encoding: "utf8",
+    }).trim();
+    return path
+      ? { available: true, reason: "", path }
+      : { available: false, reason: "chromium is not installed" };
+  } catch {
+    return { available: false, reason: "chromium is not installed (apt-get install chromium)" };
+  }
+};
+
+/**
+ * Registers `body` when the service is up; otherwise a visible skip with the reason, or a failing
+ * test when services are required.
+ */
+export function describeWithService(name: string, service: Service, body: () => void): void {
+  if (service.available) {
+    describe(name, body);
+  } else if (REQUIRE_SERVICES) {
+    describe(name, () => {
+      it(`needs its service (CHERRY_TEST_REQUIRE_SERVICES=1): ${service.reason}`, () => {
+        throw new Error(`service unavailable: ${service.reason}`);
+      });
+    });
+  } else {
+    describe.skip(`${name} (skipped: ${service.reason})`, () => {
+      it("needs a service", () => undefined);
+    });
+  }
+}
