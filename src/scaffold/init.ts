@@ -2,7 +2,15 @@
  * `cherry init`: copies templates/NAME into a folder, renders {{placeholders}} and, with --storage,
  * rewrites the [session] section. It never deletes anything; a non-empty folder needs --force.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CherryError } from "../errors.js";
@@ -84,6 +92,8 @@ export function initApp(options: InitOptions): InitResult {
       text = rewriteSession(text, options.storage as InitStorage);
     mkdirSync(path.dirname(target), { recursive: true });
     writeFileSync(target, text);
+    // A config holding a secret is readable by its owner only.
+    if (rel === "RootServer.cfg" && /^\s*secret\s*=/m.test(text)) chmodSync(target, 0o600);
     files.push(path.relative(dir, target));
   }
   return { dir, files };

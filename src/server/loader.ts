@@ -5,6 +5,7 @@
  * is written under the app's node_modules/.cache/cherry so that the app's own packages resolve.
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
@@ -28,6 +29,7 @@ export function createAppBuilder(entry: string, projectDir: string): AppBuilder 
   const tag = `${process.pid}-${(sequence++).toString(36)}`;
   let context: esbuild.BuildContext<{ write: false; metafile: true }> | undefined;
   let generation = 0;
+  removeOrphans(outDir);
 
   const cherryRuntime: esbuild.Plugin = {
     name: "cherry-runtime",
@@ -36,6 +38,26 @@ export function createAppBuilder(entry: string, projectDir: string): AppBuilder 
         path: pathToFileURL(RUNTIME_ENTRY).href,
         external: true,
       }));
+      // The bundle runs from node_modules/.cache: import.meta must still describe each source file,
+      // so that `new URL("../data.db", import.meta.url)` means what its author meant.
+      build.onLoad({ filter: /\.[cm]?[jt]sx?$/ }, async (args) => {
+        if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+        const source = await readFile(args.path, "utf8");
+        if (!source.includes("import.meta")) return undefined;
+        const contents = source
+          .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href))
+          .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(path.dirname(args.path)))
+          .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(args.path));
+        const ext = path.extname(args.path).slice(1);
+        const loader = ext.includes("ts")
+          ? ext.endsWith("x")
+            ? "tsx"
+            : "ts"
+          : ext.endsWith("x")
+            ? "jsx"
+            : "js";
+        return { contents, loader };
+      });
     },
   };
 
@@ -96,6 +118,30 @@ export function createAppBuilder(entry: string, projectDir: string): AppBuilder 
       removeOlder(outDir, tag, Number.POSITIVE_INFINITY);
     },
   };
+}
+
+/** Bundles left by cherry processes that died without cleaning up (SIGKILL, crash). */
+function removeOrphans(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^app-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid || isAlive(pid)) continue;
+    rmSync(path.join(dir, name), { force: true });
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /** Keeps the newest bundle on disk (stack traces read its source map) and removes the rest of ours. */

@@ -1,0 +1,130 @@
+/**
+ * End to end in a real browser: Debian's Chromium driven by playwright-core (never a downloaded
+ * browser). Screenshots land in test-artifacts/ (not committed).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { type Browser, chromium as playwright } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { cherry, ROOT } from "../helpers/cli.js";
+import { chromium, describeWithService } from "../helpers/services.js";
+import { startCli } from "../helpers/spawn.js";
+import { tempDir } from "../helpers/tmp.js";
+
+const ARTIFACTS = path.join(ROOT, "test-artifacts");
+const browserService = await chromium();
+
+describeWithService("browser end to end (chromium)", browserService, () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await playwright.launch({
+      executablePath: browserService.path,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+      // Playwright gives every launch a fresh, empty profile folder of its own (--user-data-dir).
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  async function scaffold(template: string): Promise<string> {
+    const cwd = tempDir();
+    const result = await cherry(["init", "app", "-t", template], { cwd });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const dir = path.join(cwd, "app");
+    const cfg = path.join(dir, "RootServer.cfg");
+    writeFileSync(cfg, readFileSync(cfg, "utf8").replace("socketPort = 8000", "socketPort = 0"));
+    return dir;
+  }
+
+  it("counts, hot-reloads with the session kept, shows a broken file and recovers", async () => {
+    const dir = await scaffold("counter");
+    const server = await startCli(["serve", "-c", path.join(dir, "RootServer.cfg")], dir);
+    const page = await browser.newPage();
+    try {
+      for (let i = 1; i <= 3; i++) await page.goto(server.url);
+      await expect.poll(() => page.textContent("body")).toContain("3 time(s)");
+      await page.screenshot({ path: path.join(ARTIFACTS, "counter-3.png") });
+
+      const source = path.join(dir, "src/root.ts");
+      const original = readFileSync(source, "utf8");
+      writeFileSync(source, original.replace("Hello, you've been here", "Welcome back, you've been here"));
+      await page.waitForFunction(() => document.body.textContent?.includes("Welcome back"), undefined, {
+        timeout: 2000,
+      });
+      expect(await page.textContent("body")).toContain("4 time(s)");
+      await page.screenshot({ path: path.join(ARTIFACTS, "counter-reloaded.png") });
+
+      const lines = original.split("\n");
+      const broken = lines.findIndex((l) => l.includes("request.sessionMap.set"));
+      lines[broken] = '    request.sessionMap.set("pageViews", count;';
+      writeFileSync(source, lines.join("\n"));
+      await page.waitForFunction(() => document.body.textContent?.includes("Build failed"), undefined, {
+        timeout: 2000,
+      });
+      expect(await page.textContent("body")).toContain(`src/root.ts:${broken + 1}:`);
+      await page.screenshot({ path: path.join(ARTIFACTS, "counter-broken.png") });
+
+      writeFileSync(source, original);
+      await page.waitForFunction(
+        () => document.body.textContent?.includes("Hello, you've been here"),
+        undefined,
+        { timeout: 2000 },
+      );
+      expect(await page.textContent("body")).toContain("5 time(s)");
+    } finally {
+      await page.close();
+      await server.stop();
+    }
+  });
+
+  it("logs in with a new session id and logs out with the cookie gone", async () => {
+    const dir = await scaffold("login");
+    const server = await startCli(["serve", "-c", path.join(dir, "RootServer.cfg")], dir);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const sessionCookie = async () => (await context.cookies()).find((c) => c.name === "CherryPySession");
+    try {
+      await page.goto(server.url);
+      await page.fill("#name", "ada");
+      await page.fill("#password", "wrong");
+      await page.click("#login");
+      await expect.poll(() => page.textContent("body")).toContain("Wrong name or password");
+      // A session that exists before login (planted or not) must not survive it.
+      const before = (await context.request.get(`${server.url}/`)).headers()["set-cookie"];
+      await context.addCookies([{ name: "CherryPySession", value: "f".repeat(40), url: server.url }]);
+      await page.fill("#name", "ada");
+      await page.fill("#password", "lovelace");
+      await page.click("#login");
+      await expect.poll(() => page.textContent("#who")).toContain("Logged in as ada");
+      const loggedIn = await sessionCookie();
+      expect(loggedIn?.value).toMatch(/^[0-9a-f]{40}$/);
+      expect(loggedIn?.value).not.toBe("f".repeat(40));
+      expect(loggedIn?.httpOnly).toBe(true);
+      expect(loggedIn?.sameSite).toBe("Lax");
+      expect(before).toBeUndefined();
+      await page.goto(`${server.url}/secret`);
+      expect(await page.textContent("#secret")).toContain("ada");
+      await page.screenshot({ path: path.join(ARTIFACTS, "login-secret.png") });
+      await page.goto(server.url);
+      await page.click("#logout");
+      await expect.poll(() => page.textContent("body")).toContain("Log in");
+      expect(await sessionCookie()).toBeUndefined();
+      const secret = await page.goto(`${server.url}/secret`);
+      expect(secret?.status()).toBe(401);
+    } finally {
+      await context.close();
+      await server.stop();
+    }
+  });
+});
