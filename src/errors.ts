@@ -11,6 +11,7 @@ export type ErrorCode =
   | "E_SESSION_TOO_LARGE"
   | "E_SESSIONS_DISABLED"
   | "E_SESSION_LOCK_TIMEOUT"
+  | "E_SESSION_NOT_FOUND"
   | "E_TEMPLATE"
   | "E_TARGET_NOT_EMPTY";
 

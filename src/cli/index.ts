@@ -4,6 +4,7 @@ import { reportError } from "./_run.js";
 import { registerConfig } from "./config.js";
 import { registerInit } from "./init.js";
 import { registerServe } from "./serve.js";
+import { registerSessions } from "./sessions.js";
 
 const pkg = createRequire(import.meta.url)("../../package.json") as { version: string };
 
@@ -20,6 +21,7 @@ export function createProgram(): Command {
     });
   registerInit(program);
   registerServe(program);
+  registerSessions(program);
   registerConfig(program);
   for (const command of program.commands) inheritBehaviour(command);
   return program;

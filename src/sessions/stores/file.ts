@@ -5,7 +5,16 @@
  * so a reader (or a crash) never sees half a file.
  */
 import { randomBytes } from "node:crypto";
-import { constants, promises as fs, mkdirSync } from "node:fs";
+import {
+  constants,
+  promises as fs,
+  lstatSync,
+  mkdirSync,
+  opendirSync,
+  readFileSync,
+  type Stats,
+  unlinkSync,
+} from "node:fs";
 import path from "node:path";
 import { CherryError } from "../../errors.js";
 import { isSessionId } from "../ids.js";
@@ -26,6 +35,9 @@ export function idFromFileName(name: string): string | undefined {
 }
 
 export class FileStore implements SessionStore {
+  /** Files in the folder that are not named like sessions, seen by the last scan: never touched. */
+  foreign: string[] = [];
+
   constructor(readonly dir: string) {
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -94,46 +106,90 @@ export class FileStore implements SessionStore {
     }
   }
 
+  /**
+   * Streams the folder. File system calls are made synchronously in batches, yielding to the event
+   * loop between batches: one async call per file costs a thread-pool round trip each, which made a
+   * 100,000-file scan ten times slower, while a batch blocks the loop for a few milliseconds only.
+   */
   async *list(): AsyncIterable<SessionListing> {
-    const folder = await fs.opendir(this.dir, { bufferSize: 256 });
-    for await (const entry of folder) {
-      const id = idFromFileName(entry.name);
-      if (!id) continue;
-      const stat = await fs.lstat(path.join(this.dir, entry.name)).catch(() => undefined);
-      if (!stat?.isFile()) continue;
-      yield { id, expiresAt: stat.mtimeMs, bytes: stat.size };
+    for await (const batch of this.batches()) yield* batch;
+  }
+
+  private async *batches(): AsyncGenerator<SessionListing[]> {
+    const folder = opendirSync(this.dir, { bufferSize: 1024 });
+    this.foreign = [];
+    try {
+      for (;;) {
+        const batch: SessionListing[] = [];
+        let entry = folder.readSync();
+        for (; entry; entry = batch.length < BATCH ? folder.readSync() : null) {
+          const id = idFromFileName(entry.name);
+          if (!id) {
+            if (!entry.name.startsWith(".tmp-")) this.foreign.push(entry.name);
+            continue;
+          }
+          const stat = lstatOrUndefined(path.join(this.dir, entry.name));
+          if (stat?.isFile()) batch.push({ id, expiresAt: stat.mtimeMs, bytes: stat.size });
+        }
+        if (batch.length > 0) yield batch;
+        if (batch.length < BATCH) return;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      folder.closeSync();
     }
   }
 
+  /**
+   * Removes expired sessions and live ones that cannot be read. A file is removed only if a fresh
+   * stat still shows the expiry it was judged by, so a request that renewed it meanwhile wins.
+   */
   async purge({ now, all, dryRun }: PurgeOptions): Promise<PurgeResult> {
     const result: PurgeResult = { removed: 0, kept: 0, unreadable: 0 };
-    for await (const entry of this.list()) {
-      let remove = all || entry.expiresAt <= now;
-      if (!remove) {
-        const readable = await this.get(entry.id).catch(() => undefined);
-        if (!readable) {
+    for await (const batch of this.batches()) {
+      for (const entry of batch) {
+        const file = this.pathOf(entry.id);
+        let remove = all || entry.expiresAt <= now;
+        if (!remove && !readableSync(file)) {
           remove = true;
           result.unreadable++;
         }
+        if (!remove) {
+          result.kept++;
+          continue;
+        }
+        result.removed++;
+        if (dryRun) continue;
+        if (all || lstatOrUndefined(file)?.mtimeMs === entry.expiresAt) unlinkQuietly(file);
       }
-      if (!remove) {
-        result.kept++;
-        continue;
-      }
-      result.removed++;
-      if (!dryRun) await this.removeIfStill(entry.id, entry.expiresAt, all);
     }
     return result;
   }
+}
 
-  /** Removes a file only if it was not renewed since it was judged expired (a racing request wins). */
-  private async removeIfStill(id: string, judgedExpiry: number, all?: boolean): Promise<void> {
-    const file = this.pathOf(id);
-    if (!all) {
-      const stat = await fs.stat(file).catch(() => undefined);
-      if (!stat || stat.mtimeMs > judgedExpiry) return;
-    }
-    await fs.rm(file, { force: true });
+const BATCH = 512;
+
+function lstatOrUndefined(file: string): Stats | undefined {
+  try {
+    return lstatSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+function unlinkQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+}
+
+function readableSync(file: string): boolean {
+  try {
+    return parseData(readFileSync(file, "utf8")) !== undefined;
+  } catch {
+    return false;
   }
 }
 

@@ -1,0 +1,165 @@
+import { createInterface } from "node:readline/promises";
+import type { Command } from "commander";
+import kleur from "kleur";
+import { loadConfig } from "../config/load.js";
+import { CherryError } from "../errors.js";
+import { colorFor } from "../log.js";
+import { openAdminStore, sessionPath } from "../sessions/admin.js";
+import { isSessionId } from "../sessions/ids.js";
+import type { SessionStore } from "../sessions/store.js";
+import { FileStore } from "../sessions/stores/file.js";
+import { formatBytes, formatCount, formatRelative } from "./_format.js";
+
+interface Flags {
+  config?: string;
+  json?: boolean;
+  expired?: boolean;
+  all?: boolean;
+  dryRun?: boolean;
+  yes?: boolean;
+}
+
+export function registerSessions(program: Command): void {
+  const sessions = program.command("sessions").description("list, show and purge stored sessions");
+  sessions
+    .command("ls")
+    .description("list sessions (streams: any number of sessions)")
+    .option("-c, --config <file>", "config file (default: ./RootServer.cfg)")
+    .option("--expired", "only expired sessions")
+    .option("--json", "a JSON array on stdout: id, expiresAt (epoch ms), expired, bytes")
+    .action((flags: Flags) => withStore(flags, (store) => list(store, flags)));
+  sessions
+    .command("show")
+    .description("one session's data and expiry")
+    .argument("<id>", "the session id (40 hex characters)")
+    .option("-c, --config <file>", "config file (default: ./RootServer.cfg)")
+    .option("--json", "machine-readable output on stdout")
+    .action((id: string, flags: Flags) => withStore(flags, (store) => show(store, id, flags)));
+  sessions
+    .command("purge")
+    .description(
+      "remove expired and unreadable sessions (every session with --all); safe while a server runs",
+    )
+    .option("-c, --config <file>", "config file (default: ./RootServer.cfg)")
+    .option("--all", "remove every session, live ones too")
+    .option("--yes", "do not ask before --all on a terminal")
+    .option("--dry-run", "report what would go, remove nothing")
+    .option("--json", '{"removed": N, "kept": N} on stdout')
+    .action((flags: Flags) => withStore(flags, (store) => purge(store, flags)));
+}
+
+async function withStore(flags: Flags, run: (store: SessionStore) => Promise<void>): Promise<void> {
+  const config = loadConfig({ configPath: flags.config });
+  const store = await openAdminStore(config);
+  try {
+    await run(store);
+    reportForeign(store);
+  } finally {
+    await store.close?.();
+  }
+}
+
+/** Other files in storageFileDir are left alone; say so once. */
+function reportForeign(store: SessionStore): void {
+  if (!(store instanceof FileStore) || store.foreign.length === 0) return;
+  const names = store.foreign.slice(0, 3).join(", ") + (store.foreign.length > 3 ? ", …" : "");
+  process.stderr.write(
+    `left alone ${store.foreign.length} file(s) in ${store.dir} not named like sessions: ${names}\n`,
+  );
+}
+
+async function list(store: SessionStore, flags: Flags): Promise<void> {
+  if (!store.list)
+    throw new CherryError(
+      "E_STORE_UNSUPPORTED",
+      "this store cannot list its sessions (a custom store needs listSessions())",
+    );
+  const now = Date.now();
+  const out = process.stdout;
+  const write = (text: string) =>
+    out.write(text) ? undefined : new Promise<void>((r) => out.once("drain", () => r()));
+  if (flags.json) {
+    let first = true;
+    await write("[");
+    for await (const s of store.list()) {
+      const expired = s.expiresAt <= now;
+      if (flags.expired && !expired) continue;
+      const row = JSON.stringify({ id: s.id, expiresAt: Math.round(s.expiresAt), expired, bytes: s.bytes });
+      await write(`${first ? "\n" : ",\n"}${row}`);
+      first = false;
+    }
+    await write(first ? "]\n" : "\n]\n");
+    return;
+  }
+  const color = colorFor(process.stdout);
+  const dim = (s: string) => (color ? kleur.dim(s) : s);
+  const red = (s: string) => (color ? kleur.red(s) : s);
+  await write(`${dim(`${"ID".padEnd(40)}  ${"EXPIRES".padEnd(32)}  ${"SIZE".padStart(8)}  KEYS`)}\n`);
+  let shown = 0;
+  for await (const s of store.list()) {
+    const expired = s.expiresAt <= now;
+    if (flags.expired && !expired) continue;
+    const data = s.data ?? (await store.get(s.id))?.data;
+    const keys = data ? Object.keys(data).join(", ") : red("(unreadable)");
+    const when = `${formatRelative(s.expiresAt - now)} ${dim(new Date(s.expiresAt).toISOString().slice(0, 19).replace("T", " "))}`;
+    const mark = expired ? red(" expired") : "";
+    await write(
+      `${s.id}  ${when.padEnd(32 + (color ? 9 : 0))}  ${formatBytes(s.bytes).padStart(8)}  ${keys}${mark}\n`,
+    );
+    shown++;
+  }
+  process.stderr.write(
+    `${formatCount(shown)} session${shown === 1 ? "" : "s"}${flags.expired ? " expired" : ""}\n`,
+  );
+}
+
+async function show(store: SessionStore, id: string, flags: Flags): Promise<void> {
+  if (!isSessionId(id)) {
+    throw new CherryError(
+      "E_SESSION_NOT_FOUND",
+      `"${String(id).slice(0, 60)}" is not a session id (expected 40 lowercase hex characters)`,
+    );
+  }
+  const record = await store.get(id);
+  if (!record) throw new CherryError("E_SESSION_NOT_FOUND", `no session ${id} (or it cannot be read)`);
+  const expired = record.expiresAt <= Date.now();
+  const file = sessionPath(store, id);
+  if (flags.json) {
+    process.stdout.write(
+      `${JSON.stringify({ id, expiresAt: Math.round(record.expiresAt), expired, ...(file ? { file } : {}), data: record.data }, null, 2)}\n`,
+    );
+    return;
+  }
+  process.stdout.write(`id:       ${id}\n`);
+  process.stdout.write(
+    `expires:  ${new Date(record.expiresAt).toISOString()} (${formatRelative(record.expiresAt - Date.now())})${expired ? " expired" : ""}\n`,
+  );
+  if (file) process.stdout.write(`file:     ${file}\n`);
+  process.stdout.write(`data:\n${JSON.stringify(record.data, null, 2)}\n`);
+}
+
+async function purge(store: SessionStore, flags: Flags): Promise<void> {
+  if (!store.purge) throw new CherryError("E_STORE_UNSUPPORTED", "this store cannot purge");
+  if (flags.all && !flags.dryRun && !flags.yes && process.stdin.isTTY && process.stderr.isTTY) {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = await rl.question("Remove EVERY session, logging every user out? [y/N] ");
+    rl.close();
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      process.stderr.write("nothing removed\n");
+      return;
+    }
+  }
+  const started = performance.now();
+  const result = await store.purge({ now: Date.now(), all: flags.all, dryRun: flags.dryRun });
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  if (flags.json)
+    process.stdout.write(
+      `${JSON.stringify({ removed: result.removed, kept: result.kept, unreadable: result.unreadable })}\n`,
+    );
+  const total = result.removed + result.kept;
+  const verb = flags.dryRun ? "would remove" : "removed";
+  const summary = Number.isFinite(total)
+    ? `${verb} ${formatCount(result.removed)} of ${formatCount(total)} sessions (${formatCount(result.unreadable)} unreadable) in ${seconds} s`
+    : `cleanUpOldSessions() done in ${seconds} s`;
+  process.stderr.write(`${summary}\n`);
+}
