@@ -12,6 +12,8 @@ export interface Logger {
   error(message: string): void;
   /** One access-log line: stdout when logToScreen, and the log file when set. */
   access(line: string, status: number): void;
+  /** False when access lines go nowhere: the server then skips formatting them. */
+  accessEnabled?: boolean;
 }
 
 export interface LoggerOptions {
@@ -42,6 +44,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     toFile(line);
   };
   return {
+    accessEnabled: options.logToScreen !== false || Boolean(options.logFile),
     info: (m) => write(prefix + m, (s) => s),
     warn: (m) => write(`${prefix}warning: ${m}`, kleur.yellow),
     error: (m) => write(`${prefix}${m}`, kleur.red),

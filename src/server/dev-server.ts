@@ -88,8 +88,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const handle = createRequestHandler(() => state);
   const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
     inFlight++;
-    res.once("close", () => inFlight--);
-    void handle(req, res);
+    void handle(req, res).finally(() => inFlight--);
   };
   let server: http.Server;
   let url: string;

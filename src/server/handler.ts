@@ -55,6 +55,7 @@ export function createRequestHandler(getState: () => AppState) {
         send(res, req, 500, errorPage(500, "Internal Server Error"), "text/html; charset=utf-8");
       else res.destroy();
     }
+    if (state.logger.accessEnabled === false) return;
     const ms = (performance.now() - started).toFixed(1);
     state.logger.access(`${req.method} ${pathname} ${status} ${ms}ms`, status);
   };
@@ -74,8 +75,8 @@ async function route(
     }
     return text(res, req, 404, `The path '${pathname}' was not found.`);
   }
-  const staticStatus = await state.serveStatic(req, res, pathname);
-  if (staticStatus !== undefined) return staticStatus;
+  const staticStatus = state.serveStatic(req, res, pathname);
+  if (staticStatus !== undefined) return await staticStatus;
 
   if (!state.root) {
     const error = state.error;
@@ -103,7 +104,10 @@ async function route(
   let params: Record<string, unknown>;
   try {
     if (BODY_METHODS.has(req.method ?? "")) body = await readBody(req, state.bodyLimit);
-    params = parseParams(search, body, req.headers["content-type"]);
+    params =
+      search === "" && body.length === 0
+        ? Object.create(null)
+        : parseParams(search, body, req.headers["content-type"]);
   } catch (error) {
     if (error instanceof HttpError)
       return text(res, req, error.status, error.message, { Connection: "close" });
@@ -206,7 +210,7 @@ function wantsHtml(req: IncomingMessage): boolean {
 }
 
 function findHeader(headers: Record<string, unknown>, name: string): string | undefined {
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === name) return String(value);
+  for (const key in headers) if (key.toLowerCase() === name) return String(headers[key]);
   return undefined;
 }
 
@@ -239,11 +243,11 @@ function send(
   type: string | undefined,
   headers: Record<string, string | number | string[]> = {},
 ): number {
-  const bytes = typeof body === "string" ? Buffer.from(body) : body;
   const out: Record<string, string | number | string[]> = { "X-Content-Type-Options": "nosniff", ...headers };
   if (type && !findHeader(headers, "content-type")) out["Content-Type"] = type;
-  out["Content-Length"] = bytes.length;
+  // A string body goes out with the headers in one write; a Buffer would make it a writev of two.
+  out["Content-Length"] = typeof body === "string" ? Buffer.byteLength(body) : body.length;
   res.writeHead(status, out);
-  res.end(req.method === "HEAD" ? undefined : bytes);
+  res.end(req.method === "HEAD" ? undefined : body);
   return status;
 }

@@ -28,7 +28,8 @@ function child(owner: unknown, name: string): unknown {
 export function resolveRoute(root: object, pathname: string): Route {
   let segments: string[];
   try {
-    segments = pathname.split("/").slice(1).map(decodeURIComponent);
+    segments = pathname.split("/").slice(1);
+    if (pathname.includes("%")) segments = segments.map(decodeURIComponent);
   } catch {
     return { kind: "not-found" };
   }

@@ -49,28 +49,37 @@ interface Mount extends StaticMount {
   real?: string;
 }
 
+/** Undefined (synchronously, on the hot path) when no prefix matches; else the status it answered. */
 export type StaticHandler = (
   req: IncomingMessage,
   res: ServerResponse,
   pathname: string,
-) => Promise<number | undefined>;
+) => Promise<number> | undefined;
 
 /** Returns the status it answered with, or undefined when no prefix matched. */
 export function createStaticHandler(mounts: readonly StaticMount[]): StaticHandler {
   const table: Mount[] = mounts.map((m) => ({ ...m }));
-  return async (req, res, pathname) => {
+  return (req, res, pathname) => {
     const mount = table.find((m) => pathname === m.prefix || pathname.startsWith(`${m.prefix}/`));
-    if (!mount) return undefined;
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      res
-        .writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain; charset=utf-8" })
-        .end("405 Method Not Allowed\n");
-      return 405;
-    }
-    const file = await locate(mount, pathname.slice(mount.prefix.length));
-    if (!file) return notFound(res, pathname);
-    return send(req, res, file.path, file.stat);
+    return mount ? serveFrom(mount, req, res, pathname) : undefined;
   };
+}
+
+async function serveFrom(
+  mount: Mount,
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+): Promise<number> {
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    res
+      .writeHead(405, { Allow: "GET, HEAD", "Content-Type": "text/plain; charset=utf-8" })
+      .end("405 Method Not Allowed\n");
+    return 405;
+  }
+  const file = await locate(mount, pathname.slice(mount.prefix.length));
+  if (!file) return notFound(res, pathname);
+  return send(req, res, file.path, file.stat);
 }
 
 async function locate(mount: Mount, rest: string) {
