@@ -1,10 +1,10 @@
-import { randomBytes } from "node:crypto";
+import { randomBytesPooled } from "./_random.js";
 
 const ID_SHAPE = /^[0-9a-f]{40}$/;
 
 /** 40 lowercase hex characters from 20 cryptographically random bytes (160 bits). */
 export function newSessionId(): string {
-  return randomBytes(20).toString("hex");
+  return randomBytesPooled(20).toString("hex");
 }
 
 /** Anything that is not exactly the shape of an id is ignored before any store is asked. */

@@ -4,7 +4,8 @@
  * A seal is base64url(version | key id (4) | iv (12) | ciphertext | tag (16)); the cookie name is
  * the associated data, so a seal cannot be replayed under another cookie name; the expiry is inside.
  */
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, hkdfSync } from "node:crypto";
+import { randomBytesPooled } from "../_random.js";
 import type { SessionData } from "../store.js";
 
 const VERSION = 1;
@@ -50,7 +51,7 @@ export class CookieSealer {
 
   seal(session: SealedSession): string {
     const { key, kid } = this.keys[0];
-    const iv = randomBytes(IV_BYTES);
+    const iv = randomBytesPooled(IV_BYTES);
     const cipher = createCipheriv("aes-256-gcm", key, iv).setAAD(this.aad);
     const plain = Buffer.from(
       JSON.stringify({ i: session.id, d: session.data, e: session.expiresAt }),

@@ -1,0 +1,83 @@
+// Throughput scenarios: contenders run alternately (A B C, A B C, …) and each result is a median.
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { available, CONTENDERS, start } from "./servers.mjs";
+
+const LOAD = path.join(path.dirname(fileURLToPath(import.meta.url)), "load.mjs");
+
+function runLoad(opts) {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [LOAD, JSON.stringify(opts)], { maxBuffer: 1 << 20 }, (error, stdout) =>
+      error ? reject(error) : resolve(JSON.parse(stdout)),
+    );
+  });
+}
+
+async function get(url, cookie) {
+  const res = await fetch(url, { headers: cookie ? { cookie } : {} });
+  const setCookie = res.headers.get("set-cookie")?.split(";")[0];
+  return { text: await res.text(), cookie: setCookie ?? cookie };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/**
+ * One scenario: `mode` plain (path /hello), many, new or hot (path /). For hot, lost updates are
+ * the answered requests whose increment is missing from the final count.
+ */
+export async function scenario({ names, mode, rounds, duration, warmup = 1, connections = 50, log }) {
+  const usable = [];
+  for (const name of names) {
+    if (await available(CONTENDERS[name].needs)) usable.push(name);
+    else log(`  ${name}: skipped (${CONTENDERS[name].needs} is not running)`);
+  }
+  const samples = Object.fromEntries(usable.map((n) => [n, []]));
+  for (let round = 1; round <= rounds; round++) {
+    for (const name of usable) {
+      const server = await start(name);
+      try {
+        const path = mode === "plain" ? "/hello" : "/";
+        let cookie;
+        let before = 0;
+        if (mode === "hot")
+          ({ text: before, cookie } = await get(server.url + "/").then((r) => ({
+            ...r,
+            text: Number(r.text),
+          })));
+        const warm =
+          warmup > 0
+            ? await runLoad({ url: server.url, path, connections, duration: warmup, mode, cookie })
+            : { ok: 0 };
+        const load = await runLoad({ url: server.url, path, connections, duration, mode, cookie });
+        const sample = { ...load };
+        if (mode === "hot") {
+          const after = Number((await get(server.url + "/", cookie)).text);
+          const answered = warm.ok + load.ok;
+          const applied = after - 1 - before;
+          sample.lost = Math.max(0, answered - applied);
+          sample.lostPct = answered ? (100 * sample.lost) / answered : 0;
+        }
+        samples[name].push(sample);
+        log(
+          `  round ${round} ${name}: ${Math.round(load.rps)} req/s${mode === "hot" ? `, lost ${sample.lostPct.toFixed(1)}%` : ""}${load.errors || load.non2xx ? `, ${load.errors} errors, ${load.non2xx} non-2xx` : ""}`,
+        );
+      } finally {
+        await server.stop();
+      }
+    }
+  }
+  return usable.map((name) => ({
+    name,
+    rps: median(samples[name].map((s) => s.rps)),
+    p99: median(samples[name].map((s) => s.p99)),
+    lostPct: mode === "hot" ? median(samples[name].map((s) => s.lostPct)) : undefined,
+    failures: samples[name].reduce((n, s) => n + s.errors + s.non2xx, 0),
+    rounds: samples[name].map((s) => Math.round(s.rps)),
+  }));
+}
+
+export { median };
