@@ -6,6 +6,13 @@ import { CherryError } from "../errors.js";
  */
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<void>>();
+  /** Acquirers of each key that have not released yet: the holder plus those queued behind it. */
+  private readonly counts = new Map<string, number>();
+
+  /** How many requests wait behind the current holder of `key`. */
+  waiting(key: string): number {
+    return Math.max(0, (this.counts.get(key) ?? 0) - 1);
+  }
 
   get size(): number {
     return this.tails.size;
@@ -19,6 +26,7 @@ export class KeyedLock {
     });
     const tail = previous ? previous.then(() => mine) : mine;
     this.tails.set(key, tail);
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
     let released = false;
     // The entry goes only once the whole chain up to us has settled: a waiter that timed out must
     // not let the next arrival skip a holder that is still running.
@@ -28,6 +36,9 @@ export class KeyedLock {
     const done = () => {
       if (released) return;
       released = true;
+      const left = (this.counts.get(key) ?? 1) - 1;
+      if (left > 0) this.counts.set(key, left);
+      else this.counts.delete(key);
       release();
       void tail.then(forget);
     };

@@ -54,6 +54,11 @@ export class SessionManager {
   readonly now: () => number;
   readonly lockTimeoutMs: number;
   readonly locks = new KeyedLock();
+  /** Group commit: per session, the newest state not yet written and who waits for its write. */
+  private readonly chains = new Map<
+    string,
+    { state: StoredSession; pending: ((error?: unknown) => void)[] }
+  >();
 
   constructor(options: SessionManagerOptions) {
     this.config = options.config;
@@ -95,9 +100,10 @@ export class SessionManager {
       return new RequestSession(this, secure, undefined, undefined, undefined, false);
     const release =
       this.config.locking === "implicit" ? await this.locks.acquire(raw, this.lockTimeoutMs) : undefined;
-    let stored: StoredSession | undefined;
+    // A request queued behind others of its session starts from their unwritten state.
+    let stored: StoredSession | undefined = release ? this.chains.get(raw)?.state : undefined;
     try {
-      stored = await store.get(raw);
+      stored ??= await store.get(raw);
     } catch (error) {
       release?.();
       throw storeError(error);
@@ -107,6 +113,57 @@ export class SessionManager {
       return new RequestSession(this, secure, undefined, undefined, undefined, false);
     }
     return new RequestSession(this, secure, raw, stored, release, false);
+  }
+
+  /**
+   * Group commit for one session (a store that writes to disk or a server): while requests are
+   * queued behind this one, its state is handed to them and its response waits; the last of the
+   * queue writes once for all, then every response of the group goes out. Nothing is reported
+   * saved before it is written, and a failed write fails the whole group. `state` undefined:
+   * only flush what earlier requests left. Always releases the lock.
+   */
+  async writeGrouped(id: string, state: StoredSession | undefined, release: () => void): Promise<void> {
+    const chain = this.chains.get(id);
+    const latest = state ?? chain?.state;
+    if (!latest) return release();
+    if (this.locks.waiting(id) > 0) {
+      const done = new Promise<void>((resolve, reject) => {
+        const pending = chain?.pending ?? [];
+        pending.push((error) => (error ? reject(error) : resolve()));
+        this.chains.set(id, { state: latest, pending });
+      });
+      release();
+      return done;
+    }
+    this.chains.delete(id);
+    try {
+      await this.backend.store?.set(id, latest);
+    } catch (error) {
+      for (const settle of chain?.pending ?? []) settle(storeError(error));
+      throw error;
+    } finally {
+      release();
+    }
+    for (const settle of chain?.pending ?? []) settle();
+  }
+
+  /** Writes what earlier requests left unwritten, whoever waits; the caller holds the lock. */
+  async flushNow(id: string): Promise<void> {
+    const chain = this.chains.get(id);
+    if (!chain) return;
+    this.chains.delete(id);
+    try {
+      await this.backend.store?.set(id, chain.state);
+    } catch (error) {
+      for (const settle of chain.pending) settle(storeError(error));
+      throw error;
+    }
+    for (const settle of chain.pending) settle();
+  }
+
+  /** Whether earlier requests of this session left a state that is not written yet. */
+  hasUnwritten(id: string): boolean {
+    return this.chains.has(id);
   }
 
   /** Removes expired sessions (custom: calls cleanUpOldSessions). Never throws: a failed sweep is logged. */
@@ -175,8 +232,15 @@ export class RequestSession implements Session {
 
   /** Releases the lock without saving (handler threw or answered 5xx). */
   abandon(): void {
-    this.release?.();
+    const release = this.release;
     this.release = undefined;
+    if (!release) return;
+    if (this.loadedId && this.manager.hasUnwritten(this.loadedId)) {
+      // Earlier requests of the group wait for a write this one was to make: make it for them.
+      this.manager.writeGrouped(this.loadedId, undefined, release).catch(() => undefined);
+      return;
+    }
+    release();
   }
 
   /**
@@ -234,7 +298,48 @@ export class RequestSession implements Session {
     const store = backend.store;
     if (!store) return { vary };
 
+    const grouped = this.release !== undefined && !keepsObjects && this.loadedId !== undefined && !idChanged;
     try {
+      if (grouped && this.loadedId && this.loaded) {
+        const release = this.release;
+        this.release = undefined;
+        const id = this.loadedId;
+        if (hasData && serialized && changed) {
+          await manager.writeGrouped(
+            id,
+            { data: serialized.data, expiresAt, json: serialized.json },
+            release ?? (() => {}),
+          );
+          return {
+            vary,
+            setCookie: persistentAge ? sessionCookie(config, id, this.secure, persistentAge) : undefined,
+          };
+        }
+        if (!hasData && changed) {
+          release?.();
+          await store.destroy(id);
+          return { vary, setCookie: expiredCookie(config, this.secure) };
+        }
+        if (manager.hasUnwritten(id) || due) {
+          const next = due ? { ...this.loaded, expiresAt } : undefined;
+          if (!manager.hasUnwritten(id) && store.touch) {
+            try {
+              await store.touch(id, expiresAt);
+            } finally {
+              release?.();
+            }
+          } else await manager.writeGrouped(id, next, release ?? (() => {}));
+          return {
+            vary,
+            setCookie:
+              due && persistentAge ? sessionCookie(config, id, this.secure, persistentAge) : undefined,
+          };
+        }
+        release?.();
+        return { vary };
+      }
+      // The id is about to change: first write what the requests queued before this one left.
+      if (this.loadedId) await manager.flushNow(this.loadedId);
       if (this.loadedId && (idChanged || (changed && !hasData))) await store.destroy(this.loadedId);
       if (hasData && serialized && (changed || this.loadedId === undefined)) {
         const id = this.id;

@@ -1,0 +1,85 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { Client, serveApp, type TestApp } from "../helpers/app.js";
+
+/** A custom store that counts writes and can be told to fail them, over a Map. */
+const APP = `
+const rows = new Map();
+export const control = { failWrites: false, writes: 0 };
+export function saveSessionData(id, data, exp) {
+  control.writes++;
+  if (control.failWrites) throw new Error("disk full");
+  rows.set(id, [JSON.stringify(data), exp]);
+}
+export function loadSessionData(id) { const r = rows.get(id); return r ? [JSON.parse(r[0]), r[1]] : null; }
+export function cleanUpOldSessions() {}
+export default class Root {
+  async inc(request) {
+    const n = request.sessionMap.get("n", 0);
+    await new Promise((r) => setTimeout(r, 5));
+    request.sessionMap.set("n", n + 1);
+    return String(n + 1);
+  }
+  async incThenThrow(request) {
+    request.sessionMap.set("n", request.sessionMap.get("n", 0) + 1000);
+    await new Promise((r) => setTimeout(r, 5));
+    throw new Error("handler failed");
+  }
+  peek(request) { return String(request.sessionMap.get("n", 0)); }
+  writes() { return String(control.writes); }
+  fail(request) { control.failWrites = request.params.on === "1"; return "ok"; }
+}
+`;
+
+let app: TestApp | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+});
+
+async function hot(n: number, path: string, cookie: string) {
+  return Promise.all(
+    Array.from({ length: n }, () => fetch(new URL(path, app?.url), { headers: { cookie } })),
+  );
+}
+
+describe("group commit (queued requests of one session)", () => {
+  it("writes fewer times than it answers, and loses nothing", async () => {
+    app = await serveApp({ "RootServer.cfg": "[session]\nstorageType = custom\n", "src/root.ts": APP });
+    const client = new Client(app.url);
+    await client.get("/inc");
+    const cookie = `CherryPySession=${client.jar.get("CherryPySession")}`;
+    const before = Number(await (await fetch(new URL("/writes", app.url))).text());
+    const answers = await hot(40, "/inc", cookie);
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    const writes = Number(await (await fetch(new URL("/writes", app.url))).text()) - before;
+    expect(await client.text("/peek")).toBe("41");
+    expect(writes).toBeLessThan(40);
+    expect(writes).toBeGreaterThanOrEqual(1);
+  });
+
+  it("fails every request of a group whose write failed: none reports success", async () => {
+    app = await serveApp({ "RootServer.cfg": "[session]\nstorageType = custom\n", "src/root.ts": APP });
+    const client = new Client(app.url);
+    await client.get("/inc");
+    const cookie = `CherryPySession=${client.jar.get("CherryPySession")}`;
+    await fetch(new URL("/fail?on=1", app.url));
+    const answers = await hot(10, "/inc", cookie);
+    expect(answers.every((r) => r.status >= 500)).toBe(true);
+    await fetch(new URL("/fail?on=0", app.url));
+    expect(await client.text("/peek")).toBe("1");
+  });
+
+  it("still writes the group when its last request throws", async () => {
+    app = await serveApp({ "RootServer.cfg": "[session]\nstorageType = custom\n", "src/root.ts": APP });
+    const client = new Client(app.url);
+    await client.get("/inc");
+    const cookie = `CherryPySession=${client.jar.get("CherryPySession")}`;
+    const answers = await Promise.all([
+      ...Array.from({ length: 5 }, () => fetch(new URL("/inc", app?.url), { headers: { cookie } })),
+      fetch(new URL("/incThenThrow", app.url), { headers: { cookie } }),
+    ]);
+    expect(answers.slice(0, 5).every((r) => r.status === 200)).toBe(true);
+    expect(answers[5].status).toBe(500);
+    expect(await client.text("/peek")).toBe("6");
+  });
+});
