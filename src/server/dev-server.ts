@@ -56,6 +56,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let builder = createAppBuilder(config.server.appModule, config.dir);
   let storageBuilder = customStorageBuilder(config);
   const sessions = new SessionManager({ config: config.session, backend: {}, logger, now: options.now });
+  sessions.crossProcess = locksAcrossProcesses(config);
 
   const first = await buildApp(builder, storageBuilder);
   const state0: AppState = {
@@ -205,6 +206,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       storageBuilder = customStorageBuilder(next);
     }
     sessions.config = next.session;
+    sessions.crossProcess = locksAcrossProcesses(next);
     if (!sameStore(previous, next)) {
       const old = sessions.backend.store;
       const custom =
@@ -281,6 +283,15 @@ async function buildApp(builder: AppBuilder, storageBuilder: AppBuilder | undefi
     };
   }
   return { ok: true, root, custom: storage?.ok ? storage.module : app.module };
+}
+
+/** Several workers share the store, or Redis/PostgreSQL may be shared by several machines. */
+function locksAcrossProcesses(config: CherryConfig): boolean {
+  const type = config.session.storageType;
+  return (
+    config.session.locking === "implicit" &&
+    (config.server.processPool > 1 || type === "redis" || type === "postgres")
+  );
 }
 
 function customStorageBuilder(config: CherryConfig): AppBuilder | undefined {

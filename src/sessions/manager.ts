@@ -47,6 +47,9 @@ export interface CommitResult {
   vary: boolean;
 }
 
+/** A crashed holder's cross-process lock frees itself after this long. */
+const LOCK_TTL_MS = 15_000;
+
 export class SessionManager {
   config: SessionConfig;
   backend: SessionBackend;
@@ -54,6 +57,12 @@ export class SessionManager {
   readonly now: () => number;
   readonly lockTimeoutMs: number;
   readonly locks = new KeyedLock();
+  /**
+   * Take the store's cross-process lock too (several workers, or Redis/PostgreSQL shared by several
+   * machines). Held by this process for as long as its own requests of that session queue up.
+   */
+  crossProcess = false;
+  private readonly held = new Map<string, () => unknown>();
   /** Group commit: per session, the newest state not yet written and who waits for its write. */
   private readonly chains = new Map<
     string,
@@ -98,8 +107,7 @@ export class SessionManager {
     }
     if (!store || !isSessionId(raw))
       return new RequestSession(this, secure, undefined, undefined, undefined, false);
-    const release =
-      this.config.locking === "implicit" ? await this.locks.acquire(raw, this.lockTimeoutMs) : undefined;
+    const release = this.config.locking === "implicit" ? await this.lockSession(raw, store) : undefined;
     // A request queued behind others of its session starts from their unwritten state.
     let stored: StoredSession | undefined = release ? this.chains.get(raw)?.state : undefined;
     try {
@@ -113,6 +121,47 @@ export class SessionManager {
       return new RequestSession(this, secure, undefined, undefined, undefined, false);
     }
     return new RequestSession(this, secure, raw, stored, release, false);
+  }
+
+  /** The in-process lock of a session, plus the store's cross-process one when needed. */
+  private async lockSession(id: string, store: SessionStore): Promise<() => void> {
+    const releaseLocal = await this.locks.acquire(id, this.lockTimeoutMs);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const remote = this.held.get(id);
+      if (remote && this.locks.waiting(id) === 0) {
+        this.held.delete(id);
+        Promise.resolve()
+          .then(remote)
+          .catch((error) =>
+            this.logger.error(`[sessions] cannot release the lock of ${id.slice(0, 8)}…: ${describe(error)}`),
+          );
+      }
+      releaseLocal();
+    };
+    if (!this.crossProcess || !store.tryLock || this.held.has(id)) return release;
+    const deadline = Date.now() + this.lockTimeoutMs;
+    try {
+      for (let delay = 1; ; delay = Math.min(delay * 2, 25)) {
+        const remote = await store.tryLock(id, LOCK_TTL_MS);
+        if (remote) {
+          this.held.set(id, remote);
+          return release;
+        }
+        if (Date.now() + delay > deadline) {
+          throw new CherryError(
+            "E_SESSION_LOCK_TIMEOUT",
+            `session ${id.slice(0, 8)}… is busy: another process held it for over ${this.lockTimeoutMs} ms`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    } catch (error) {
+      release();
+      throw storeError(error);
+    }
   }
 
   /**

@@ -48,6 +48,12 @@ export interface SessionStore {
   list?(): AsyncIterable<SessionListing>;
   purge?(options: PurgeOptions): Awaitable<PurgeResult>;
   close?(): Awaitable<void>;
+  /**
+   * Cross-process lock (several workers or machines on one store): try once to take the lock of
+   * `id` for `ttlMs`; resolves with its release, or undefined when another process holds it. The
+   * ttl frees the lock of a holder that crashed. The manager retries and times out.
+   */
+  tryLock?(id: string, ttlMs: number): Awaitable<(() => Awaitable<void>) | undefined>;
   /** True when values are kept as they are (ram): no JSON rules apply. */
   readonly keepsObjects?: boolean;
 }

@@ -22,7 +22,8 @@ export type ContractCase =
   | "list"
   | "purge"
   | "concurrent writers"
-  | "corrupt data";
+  | "corrupt data"
+  | "cross-process lock";
 
 export interface ContractOptions {
   /** Cases this store skips, each with the reason shown in the test report. */
@@ -153,6 +154,24 @@ export function describeStoreContract(
       const final = await store.get(hot);
       const i = final?.data.i as number;
       expect(final?.data).toEqual({ i, pad: "x".repeat(i * 100) });
+    });
+
+    test("cross-process lock", async ({ store }) => {
+      if (!store.tryLock) return expect(store.tryLock).toBeUndefined();
+      const id = newSessionId();
+      const release = await store.tryLock(id, 60_000);
+      expect(release).toBeTypeOf("function");
+      expect(await store.tryLock(id, 60_000)).toBeUndefined();
+      await release?.();
+      const again = await store.tryLock(id, 60_000);
+      expect(again).toBeTypeOf("function");
+      await again?.();
+      // A holder that crashed (never released) is taken over once its ttl ran out.
+      await store.tryLock(id, 30);
+      await new Promise((r) => setTimeout(r, 60));
+      const takeover = await store.tryLock(id, 60_000);
+      expect(takeover).toBeTypeOf("function");
+      await takeover?.();
     });
 
     test("corrupt data", async (harness) => {

@@ -107,6 +107,43 @@ export class FileStore implements SessionStore {
   }
 
   /**
+   * A lock file `.lock-<id>` created exclusively, its mtime set to when it expires (as sessions
+   * do); one past that belongs to a holder that crashed and is taken over. Released by removing
+   * it, only if it is still ours.
+   */
+  async tryLock(id: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+    const file = path.join(this.dir, `.lock-${id}`);
+    const token = `${process.pid}-${randomBytes(6).toString("hex")}`;
+    // The lock appears with its expiry already set (written aside, then hard-linked into place), so
+    // no other process can see it half-made and mistake it for a stale one.
+    const temp = path.join(this.dir, `.tmp-${token}`);
+    try {
+      await fs.writeFile(temp, token, { mode: 0o600 });
+      const until = (Date.now() + ttlMs) / 1000;
+      await fs.utimes(temp, until, until);
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          await fs.link(temp, file);
+          return async () => {
+            const holder = await fs.readFile(file, "utf8").catch(() => "");
+            if (holder === token) await fs.rm(file, { force: true });
+          };
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+          const stat = await fs.stat(file).catch(() => undefined);
+          if (stat && stat.mtimeMs > Date.now()) return undefined;
+          await fs.rm(file, { force: true });
+        }
+      }
+      return undefined;
+    } catch (error) {
+      throw unavailable(`cannot lock ${file}`, error);
+    } finally {
+      await fs.rm(temp, { force: true });
+    }
+  }
+
+  /**
    * Streams the folder. File system calls are made synchronously in batches, yielding to the event
    * loop between batches: one async call per file costs a thread-pool round trip each, which made a
    * 100,000-file scan ten times slower, while a batch blocks the loop for a few milliseconds only.
@@ -125,7 +162,8 @@ export class FileStore implements SessionStore {
         for (; entry; entry = batch.length < BATCH ? folder.readSync() : null) {
           const id = idFromFileName(entry.name);
           if (!id) {
-            if (!entry.name.startsWith(".tmp-")) this.foreign.push(entry.name);
+            if (!entry.name.startsWith(".tmp-") && !entry.name.startsWith(".lock-"))
+              this.foreign.push(entry.name);
             continue;
           }
           const stat = lstatOrUndefined(path.join(this.dir, entry.name));

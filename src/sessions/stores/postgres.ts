@@ -2,6 +2,7 @@
  * PostgreSQL through pg's connection pool. The table is created on first use with the expiry
  * indexed; save is an upsert, touch updates only expires_at, a sweep is one DELETE.
  */
+import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { CherryError } from "../../errors.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
@@ -19,6 +20,7 @@ export class PostgresStore implements SessionStore {
   private constructor(
     private readonly pool: pg.Pool,
     private readonly table: string,
+    private readonly locks: string,
   ) {}
 
   static async connect(options: PostgresStoreOptions): Promise<PostgresStore> {
@@ -32,12 +34,29 @@ export class PostgresStore implements SessionStore {
     pool.on("error", () => undefined);
     const table = `${options.schema ? `${quote(options.schema)}.` : ""}${quote(options.table ?? "cherry_sessions")}`;
     const index = quote(`${options.table ?? "cherry_sessions"}_expires_at`);
+    const locks = `${options.schema ? `${quote(options.schema)}.` : ""}${quote(`${options.table ?? "cherry_sessions"}_locks`)}`;
     try {
-      if (options.schema) await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quote(options.schema)}`);
-      await pool.query(
-        `CREATE TABLE IF NOT EXISTS ${table} (id text PRIMARY KEY, data jsonb NOT NULL, expires_at timestamptz NOT NULL)`,
-      );
-      await pool.query(`CREATE INDEX IF NOT EXISTS ${index} ON ${table} (expires_at)`);
+      // Several workers start at once: concurrent CREATE … IF NOT EXISTS can still collide in
+      // PostgreSQL, so the first use is serialised by a transaction-scoped advisory lock.
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        await client.query("SELECT pg_advisory_xact_lock(hashtext('cherry_sessions_setup'))");
+        if (options.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quote(options.schema)}`);
+        await client.query(
+          `CREATE TABLE IF NOT EXISTS ${table} (id text PRIMARY KEY, data jsonb NOT NULL, expires_at timestamptz NOT NULL)`,
+        );
+        await client.query(`CREATE INDEX IF NOT EXISTS ${index} ON ${table} (expires_at)`);
+        await client.query(
+          `CREATE TABLE IF NOT EXISTS ${locks} (id text PRIMARY KEY, token text NOT NULL, expires_at timestamptz NOT NULL)`,
+        );
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
     } catch (error) {
       await pool.end().catch(() => undefined);
       throw new CherryError(
@@ -49,7 +68,7 @@ export class PostgresStore implements SessionStore {
         },
       );
     }
-    return new PostgresStore(pool, table);
+    return new PostgresStore(pool, table, locks);
   }
 
   async get(id: string): Promise<StoredSession | undefined> {
@@ -106,6 +125,23 @@ export class PostgresStore implements SessionStore {
         )
       : ((await this.pool.query(`DELETE FROM ${this.table} WHERE ${where}`, params)).rowCount ?? 0);
     return { removed, kept: total - removed, unreadable: 0 };
+  }
+
+  /** A row per held lock, taken over only once expired; released by deleting our own token's row. */
+  async tryLock(id: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+    const token = randomBytes(12).toString("hex");
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO ${this.locks} (id, token, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond')
+       ON CONFLICT (id) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at
+       WHERE ${this.locks}.expires_at < now()`,
+      [id, token, ttlMs],
+    );
+    if (!rowCount) return undefined;
+    return async () => {
+      await this.pool
+        .query(`DELETE FROM ${this.locks} WHERE id = $1 AND token = $2`, [id, token])
+        .catch(() => undefined);
+    };
   }
 
   async close(): Promise<void> {

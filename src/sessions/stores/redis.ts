@@ -4,11 +4,14 @@
  * with native expiry (PEXPIREAT), so expired sessions vanish without a sweep. Commands fail at once
  * while the server is unreachable (no offline queue), which the manager turns into 503s.
  */
+import { randomBytes } from "node:crypto";
 import { createClient, type RedisClientType } from "redis";
 import { CherryError } from "../../errors.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
 
 export const REDIS_PREFIX = "cherry:sess:";
+const RELEASE =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 
 export interface RedisStoreOptions {
   url: string;
@@ -98,6 +101,7 @@ export class RedisStore implements SessionStore {
       for (const key of keys) multi.pExpireTime(key).strLen(key);
       const replies = (await multi.execAsPipeline()) as unknown as number[];
       for (let i = 0; i < keys.length; i++) {
+        if (keys[i].startsWith(`${this.prefix}lock:`)) continue;
         const expiresAt = replies[2 * i];
         if (expiresAt < 0) continue;
         yield { id: keys[i].slice(this.prefix.length), expiresAt, bytes: replies[2 * i + 1] };
@@ -109,19 +113,34 @@ export class RedisStore implements SessionStore {
   async purge({ all, dryRun }: PurgeOptions): Promise<PurgeResult> {
     const result: PurgeResult = { removed: 0, kept: 0, unreadable: 0 };
     for await (const keys of this.client.scanIterator({ MATCH: `${this.prefix}*`, COUNT: 1000 })) {
-      if (keys.length === 0) continue;
-      let doomed = keys;
+      const sessions = keys.filter((k) => !k.startsWith(`${this.prefix}lock:`));
+      if (sessions.length === 0) continue;
+      let doomed = sessions;
       if (!all) {
-        const values = await this.client.mGet(keys);
+        const values = await this.client.mGet(sessions);
         // null: the key expired since the scan saw it; anything else that is not JSON is unreadable.
-        doomed = keys.filter((_, i) => values[i] !== null && !isJsonObject(values[i]));
+        doomed = sessions.filter((_, i) => values[i] !== null && !isJsonObject(values[i]));
         result.unreadable += doomed.length;
       }
       if (doomed.length > 0 && !dryRun) await this.client.unlink(doomed);
       result.removed += doomed.length;
-      result.kept += keys.length - doomed.length;
+      result.kept += sessions.length - doomed.length;
     }
     return result;
+  }
+
+  async tryLock(id: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+    const key = `${this.prefix}lock:${id}`;
+    const token = randomBytes(12).toString("hex");
+    const ok = await this.client.set(key, token, {
+      condition: "NX",
+      expiration: { type: "PX", value: ttlMs },
+    });
+    if (ok !== "OK") return undefined;
+    return async () => {
+      // Only our own token is deleted: a lock that expired and was taken by another holder stays.
+      await this.client.eval(RELEASE, { keys: [key], arguments: [token] }).catch(() => undefined);
+    };
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@
  * readers never wait for the writer, a busy timeout so several cherry processes can share the file,
  * the expiry indexed so a sweep is one DELETE.
  */
+import { randomBytes } from "node:crypto";
 import Database from "better-sqlite3";
 import { CherryError } from "../../errors.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
@@ -24,6 +25,7 @@ export class SqliteStore implements SessionStore {
           expires_at INTEGER NOT NULL
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS cherry_sessions_expires_at ON cherry_sessions (expires_at);
+        CREATE TABLE IF NOT EXISTS cherry_session_locks (id TEXT PRIMARY KEY, token TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
       `);
     } catch (error) {
       throw new CherryError(
@@ -51,6 +53,10 @@ export class SqliteStore implements SessionStore {
       ),
       purge: db.prepare("DELETE FROM cherry_sessions WHERE expires_at <= ? OR NOT json_valid(data)"),
       purgeAll: db.prepare("DELETE FROM cherry_sessions"),
+      lock: db.prepare(
+        "INSERT INTO cherry_session_locks (id, token, expires_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at WHERE cherry_session_locks.expires_at < ?",
+      ),
+      unlock: db.prepare("DELETE FROM cherry_session_locks WHERE id = ? AND token = ?"),
     };
   }
 
@@ -93,6 +99,15 @@ export class SqliteStore implements SessionStore {
     const doomed = this.statements.countDoomed.get({ now: Math.round(now) });
     const removed = dryRun ? (doomed?.n ?? 0) : this.statements.purge.run(Math.round(now)).changes;
     return { removed, kept: total - removed, unreadable: doomed?.bad ?? 0 };
+  }
+
+  tryLock(id: string, ttlMs: number): (() => void) | undefined {
+    const token = randomBytes(12).toString("hex");
+    const now = Date.now();
+    if (this.statements.lock.run(id, token, now + ttlMs, now).changes === 0) return undefined;
+    return () => {
+      if (this.db.open) this.statements.unlock.run(id, token);
+    };
   }
 
   close(): void {

@@ -1,0 +1,117 @@
+/**
+ * Scaling past one process: several workers (node:cluster) on one store, and two separate servers
+ * sharing Redis or PostgreSQL as a load balancer would send them a client's requests.
+ */
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { POSTGRES_URL, postgres, REDIS_URL, REQUIRE_SERVICES, redis } from "../helpers/services.js";
+import { startCli } from "../helpers/spawn.js";
+import { tempDir } from "../helpers/tmp.js";
+
+const APP = `export default class Root {
+  async index(request) {
+    const n = request.sessionMap.get("n", 0);
+    await new Promise((r) => setTimeout(r, 2));
+    request.sessionMap.set("n", n + 1);
+    return String(n + 1);
+  }
+}`;
+const tag = `t${randomBytes(4).toString("hex")}`;
+const STORES: Record<string, string> = {
+  file: "storageType = file\nstorageFileDir = sessions",
+  sqlite: "storageType = sqlite",
+};
+const redisUp = (await redis()).available;
+const postgresUp = (await postgres()).available;
+if (redisUp || REQUIRE_SERVICES)
+  STORES.redis = `storageType = redis\nstorageUrl = ${REDIS_URL}?prefix=cherry-test:${tag}:`;
+if (postgresUp || REQUIRE_SERVICES)
+  STORES.postgres = `storageType = postgres\nstorageUrl = ${POSTGRES_URL}?schema=cherry_test_${tag}`;
+
+afterAll(async () => {
+  if (STORES.redis) {
+    const { createClient } = await import("redis");
+    const admin = createClient({ url: REDIS_URL });
+    await admin.connect();
+    for await (const keys of admin.scanIterator({ MATCH: `cherry-test:${tag}:*` })) if (keys.length) await admin.unlink(keys);
+    await admin.close();
+  }
+  if (STORES.postgres) {
+    const pg = (await import("pg")).default;
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS cherry_test_${tag} CASCADE`);
+    await admin.end();
+  }
+});
+
+async function hammer(urls: string[], cookie: string, total: number, connections: number): Promise<number> {
+  let sent = 0;
+  let ok = 0;
+  await Promise.all(
+    Array.from({ length: connections }, async (_, c) => {
+      while (sent < total) {
+        sent++;
+        const res = await fetch(`${urls[(sent + c) % urls.length]}/`, { headers: { cookie } });
+        await res.text();
+        if (res.status === 200) ok++;
+      }
+    }),
+  );
+  return ok;
+}
+
+async function firstCookie(url: string): Promise<string> {
+  const res = await fetch(`${url}/`);
+  await res.text();
+  return (res.headers.get("set-cookie") ?? "").split(";")[0];
+}
+
+describe.each(Object.keys(STORES))("4 workers x 50 connections on one session: %s", (store) => {
+  it("loses no update", async () => {
+    const dir = tempDir({
+      "RootServer.cfg": `[server]\nsocketPort = 0\nlogToScreen = 0\n[session]\n${STORES[store]}\n`,
+      "src/root.ts": APP,
+    });
+    const server = await startCli(["serve", "--workers", "4", "-c", path.join(dir, "RootServer.cfg")], dir);
+    try {
+      const cookie = await firstCookie(server.url);
+      const ok = await hammer([server.url], cookie, 300, 50);
+      expect(ok).toBe(300);
+      const final = await fetch(`${server.url}/`, { headers: { cookie } }).then((r) => r.text());
+      expect(Number(final), `${store}: every one of 300 concurrent updates counted`).toBe(302);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+});
+
+describe.each(Object.keys(STORES).filter((s) => s === "redis" || s === "postgres"))(
+  "two servers sharing %s",
+  (store) => {
+    it("keep one consistent session when a client alternates between them", async () => {
+      const cfg = `[server]\nsocketPort = 0\nlogToScreen = 0\n[session]\n${STORES[store]}\n`;
+      const a = await startCli(
+        ["serve", "--no-watch"],
+        tempDir({ "RootServer.cfg": cfg, "src/root.ts": APP }),
+      );
+      const b = await startCli(
+        ["serve", "--no-watch"],
+        tempDir({ "RootServer.cfg": cfg, "src/root.ts": APP }),
+      );
+      try {
+        const cookie = await firstCookie(a.url);
+        for (let i = 2; i <= 6; i++) {
+          const url = i % 2 ? a.url : b.url;
+          expect(await fetch(`${url}/`, { headers: { cookie } }).then((r) => r.text())).toBe(String(i));
+        }
+        expect(await hammer([a.url, b.url], cookie, 100, 20)).toBe(100);
+        expect(await fetch(`${b.url}/`, { headers: { cookie } }).then((r) => r.text())).toBe("107");
+      } finally {
+        await a.stop();
+        await b.stop();
+      }
+    }, 60_000);
+  },
+);
