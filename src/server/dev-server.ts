@@ -72,7 +72,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   try {
     sessions.backend = await createBackend(config, first.ok ? first.custom : undefined);
   } catch (error) {
-    if (!isCherryError(error, "E_APP_BUILD") || !first.ok) throw error;
+    if (!isCherryError(error, "E_APP_BUILD") || !first.ok) {
+      // The store is unreachable at startup: say so and leave nothing running behind.
+      await builder.dispose();
+      await storageBuilder?.dispose();
+      throw error;
+    }
     state0.root = undefined;
     state0.error = { kind: "config", message: error.message };
   }

@@ -34,7 +34,8 @@ afterAll(async () => {
     const { createClient } = await import("redis");
     const admin = createClient({ url: REDIS_URL });
     await admin.connect();
-    for await (const keys of admin.scanIterator({ MATCH: `cherry-test:${tag}:*` })) if (keys.length) await admin.unlink(keys);
+    for await (const keys of admin.scanIterator({ MATCH: `cherry-test:${tag}:*` }))
+      if (keys.length) await admin.unlink(keys);
     await admin.close();
   }
   if (STORES.postgres) {

@@ -1,8 +1,8 @@
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveApp, type TestApp } from "../helpers/app.js";
+import { rawGet } from "../helpers/raw.js";
 
 let app: TestApp;
 beforeAll(async () => {
@@ -24,21 +24,7 @@ afterAll(() => app.close());
 
 const get = (p: string, init?: RequestInit) => fetch(new URL(p, app.url), init);
 
-/** fetch() normalises `..` away; a raw socket sends the path exactly as an attacker would. */
-function raw(pathname: string): Promise<string> {
-  const { port } = new URL(app.url);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(port), "127.0.0.1", () => {
-      socket.write(`GET ${pathname} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
-    });
-    let data = "";
-    socket.on("data", (chunk) => {
-      data += chunk;
-    });
-    socket.on("end", () => resolve(data));
-    socket.on("error", reject);
-  });
-}
+const raw = (pathname: string) => rawGet(app.url, pathname);
 
 describe("[staticContent]", () => {
   it.each([
