@@ -101,7 +101,7 @@ function writeReport(r, seconds) {
   const ratio = (rows, a, b) => {
     const x = by(rows, a);
     const y = by(rows, b);
-    return x && y && y.rps ? x.rps / y.rps : undefined;
+    return x && y?.rps ? x.rps / y.rps : undefined;
   };
   const fmt = (n, d = 0) =>
     n === undefined

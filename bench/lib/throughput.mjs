@@ -44,7 +44,7 @@ export async function scenario({ names, mode, rounds, duration, warmup = 1, conn
         let cookie;
         let before = 0;
         if (mode === "hot")
-          ({ text: before, cookie } = await get(server.url + "/").then((r) => ({
+          ({ text: before, cookie } = await get(`${server.url}/`).then((r) => ({
             ...r,
             text: Number(r.text),
           })));
@@ -55,7 +55,7 @@ export async function scenario({ names, mode, rounds, duration, warmup = 1, conn
         const load = await runLoad({ url: server.url, path, connections, duration, mode, cookie });
         const sample = { ...load };
         if (mode === "hot") {
-          const after = Number((await get(server.url + "/", cookie)).text);
+          const after = Number((await get(`${server.url}/`, cookie)).text);
           const answered = warm.ok + load.ok;
           const applied = after - 1 - before;
           sample.lost = Math.max(0, answered - applied);

@@ -6,7 +6,10 @@ const suffixes = new WeakMap<SessionConfig, Map<string, string>>();
 
 function attributes(config: SessionConfig, secure: boolean, maxAgeSeconds: number | undefined): string {
   let cache = suffixes.get(config);
-  if (!cache) suffixes.set(config, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    suffixes.set(config, cache);
+  }
   const key = `${secure}:${maxAgeSeconds}`;
   let suffix = cache.get(key);
   if (suffix === undefined) {

@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import type { SessionStore } from "../../src/sessions/store.js";
 import { FileStore } from "../../src/sessions/stores/file.js";
 import { SqliteStore } from "../../src/sessions/stores/sqlite.js";
 import { startCli } from "../helpers/spawn.js";
@@ -34,14 +35,13 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])("SIGKILL under loa
       const server = await startCli(["serve", "--no-watch"], dir);
       let running = true;
       const clients = Array.from({ length: 8 }, async (_, c) => {
-        let cookie = [...acknowledged.keys()][c];
+        let cookie: string | undefined = [...acknowledged.keys()][c];
         while (running) {
           try {
-            const res = await fetch(`${server.url}/`, {
-              headers: cookie ? { cookie: `CherryPySession=${cookie}` } : {},
-            });
+            const headers: Record<string, string> = cookie ? { cookie: `CherryPySession=${cookie}` } : {};
+            const res: Response = await fetch(`${server.url}/`, { headers });
             const body = await res.text();
-            const set = res.headers.get("set-cookie");
+            const set: string | null = res.headers.get("set-cookie");
             if (set) cookie = /CherryPySession=([0-9a-f]{40})/.exec(set)?.[1];
             if (res.status === 200 && cookie) acknowledged.set(cookie, Number(body));
           } catch {
@@ -55,7 +55,7 @@ describe.each(Object.keys(STORES) as (keyof typeof STORES)[])("SIGKILL under loa
       await Promise.all(clients);
       await server.stop();
     }
-    const store = STORES[name].open(dir);
+    const store: SessionStore = STORES[name].open(dir);
     try {
       for (const entry of await collect(store))
         expect((await store.get(entry))?.data, `session ${entry} is readable`).toBeDefined();
