@@ -230,7 +230,7 @@ function writeReport(r, seconds) {
     `heap growth over ${P.heapReloads} reloads`,
     growth === undefined ? "n/a" : `${fmt(growth, 1)} MB`,
     "< 50 MB (over 500)",
-    growth !== undefined && growth < 50,
+    growth === undefined ? undefined : growth < 50,
   );
   const cold = by(r.cold, "cherry serve --no-watch (counter, ram)");
   t(

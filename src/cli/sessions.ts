@@ -1,4 +1,6 @@
+import { readdirSync } from "node:fs";
 import { createInterface } from "node:readline/promises";
+import { Presets, SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import kleur from "kleur";
 import { loadConfig } from "../config/load.js";
@@ -58,6 +60,30 @@ async function withStore(flags: Flags, run: (store: SessionStore) => Promise<voi
     await store.close?.();
   }
 }
+
+/** A progress bar on stderr, only on a terminal and for a large file store (others purge in one statement). */
+function progressBar(store: SessionStore): { update(n: number): void; stop(): void } | undefined {
+  if (!process.stderr.isTTY || !(store instanceof FileStore)) return undefined;
+  let total = 0;
+  try {
+    total = readdirSync(store.dir).length;
+  } catch {
+    return undefined;
+  }
+  if (total < LARGE_STORE) return undefined;
+  const bar = new SingleBar(
+    {
+      stream: process.stderr,
+      format: "purging [{bar}] {percentage}% {value}/{total} sessions",
+      hideCursor: true,
+    },
+    Presets.shades_classic,
+  );
+  bar.start(total, 0);
+  return { update: (n) => bar.update(n), stop: () => bar.stop() };
+}
+
+const LARGE_STORE = 5000;
 
 /** Other files in storageFileDir are left alone; say so once. */
 function reportForeign(store: SessionStore): void {
@@ -150,7 +176,18 @@ async function purge(store: SessionStore, flags: Flags): Promise<void> {
     }
   }
   const started = performance.now();
-  const result = await store.purge({ now: Date.now(), all: flags.all, dryRun: flags.dryRun });
+  const bar = progressBar(store);
+  let result: Awaited<ReturnType<NonNullable<SessionStore["purge"]>>>;
+  try {
+    result = await store.purge({
+      now: Date.now(),
+      all: flags.all,
+      dryRun: flags.dryRun,
+      onProgress: bar?.update,
+    });
+  } finally {
+    bar?.stop();
+  }
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   if (flags.json)
     process.stdout.write(

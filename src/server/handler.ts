@@ -38,8 +38,8 @@ const DISABLED_SESSION = new Proxy({} as never, { get: () => DISABLED_SESSION_MA
 
 export function createRequestHandler(getState: () => AppState) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const started = performance.now();
     const state = getState();
+    const started = state.logger.accessEnabled === false ? 0 : performance.now();
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const pathname = q === -1 ? url : url.slice(0, q);
@@ -137,7 +137,9 @@ async function route(
   );
   let result: unknown;
   try {
-    result = await found.fn.call(found.owner, request, response);
+    result = found.fn.call(found.owner, request, response);
+    // Most handlers answer synchronously: await only a promise (each await costs a turn).
+    if (result instanceof Promise) result = await result;
   } catch (error) {
     session?.abandon();
     if (isCherryError(error, "E_SESSIONS_DISABLED")) state.logger.error(`${pathname}: ${error.message}`);

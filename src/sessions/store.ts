@@ -26,6 +26,8 @@ export interface PurgeOptions {
   /** Remove every session, live ones too. */
   all?: boolean;
   dryRun?: boolean;
+  /** Called now and then with how many sessions were looked at so far (for progress bars). */
+  onProgress?(scanned: number): void;
 }
 
 export interface PurgeResult {
@@ -54,6 +56,8 @@ export interface SessionStore {
    * ttl frees the lock of a holder that crashed. The manager retries and times out.
    */
   tryLock?(id: string, ttlMs: number): Awaitable<(() => Awaitable<void>) | undefined>;
+  /** True when commands issued without awaiting run in that order (one pipelined connection). */
+  readonly inOrder?: boolean;
   /** True when values are kept as they are (ram): no JSON rules apply. */
   readonly keepsObjects?: boolean;
 }

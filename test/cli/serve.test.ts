@@ -89,6 +89,16 @@ describe("cherry serve", () => {
     expect(await server.stop("SIGTERM")).toBe(143);
   });
 
+  it("writes access lines to logFile, and none to the screen with logToScreen = 0", async () => {
+    const dir = app("logToScreen = 0\nlogFile = access.log\n", SLOW);
+    const server = await startCli(["serve", "--no-watch"], dir);
+    await fetch(`${server.url}/`).then((r) => r.text());
+    await server.stop();
+    const { readFileSync } = await import("node:fs");
+    expect(readFileSync(path.join(dir, "access.log"), "utf8")).toMatch(/GET \/ 200 [\d.]+ms/);
+    expect(server.output()).not.toMatch(/GET \/ 200/);
+  });
+
   it("serves on a Unix socket", async () => {
     const dir = tempDir({ "src/root.ts": SLOW });
     const socket = path.join(dir, "cherry.sock");

@@ -98,3 +98,23 @@ describe("hot reload (watch mode)", () => {
     expect((await fetch(new URL("/__cherry/live", app.url))).status).toBe(404);
   });
 });
+
+describe("config edits that move the socket", () => {
+  it("rebinds to a new port without a restart", async () => {
+    const net = await import("node:net");
+    const probe = net.createServer().listen(0, "127.0.0.1");
+    await new Promise((r) => probe.once("listening", r));
+    const port = (probe.address() as { port: number }).port;
+    await new Promise((r) => probe.close(r));
+    app = await serveApp(
+      { "RootServer.cfg": "[session]\nstorageType = ram\n" },
+      { watch: true, liveReload: false },
+    );
+    const before = app.url;
+    await edit(app, "RootServer.cfg", `[server]\nsocketPort = ${port}\n[session]\nstorageType = ram\n`);
+    expect(app.url).toBe(`http://127.0.0.1:${port}`);
+    expect(app.url).not.toBe(before);
+    expect((await fetch(app.url)).status).toBe(200);
+    await expect(fetch(before)).rejects.toThrow();
+  });
+});

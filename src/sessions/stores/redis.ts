@@ -21,6 +21,8 @@ export interface RedisStoreOptions {
 }
 
 export class RedisStore implements SessionStore {
+  /** One connection, auto-pipelined: commands run in the order they were issued. */
+  readonly inOrder = true;
   readonly prefix: string;
   private constructor(
     private readonly client: RedisClientType,

@@ -1,0 +1,80 @@
+/**
+ * Floods: cookieless traffic and forged ids create nothing; memory stays flat; oversize bodies are
+ * refused. CHERRY_FLOOD_REQUESTS raises the counts for a longer run.
+ */
+import { readdirSync } from "node:fs";
+import http from "node:http";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newSessionId } from "../../src/sessions/ids.js";
+import { serveApp, type TestApp } from "../helpers/app.js";
+
+const REQUESTS = Number(process.env.CHERRY_FLOOD_REQUESTS ?? 20_000);
+const APP =
+  "export default { index(r) { return String(r.sessionMap.get('n', 0)); }, echo(r) { return String(r.body.length); } };";
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await serveApp({
+    "RootServer.cfg": "[session]\nstorageType = file\nstorageFileDir = sessions\n",
+    "src/root.ts": APP,
+  });
+});
+afterAll(() => app.close());
+
+/** Sends `count` GETs over 50 keep-alive connections; returns the status counts. */
+async function flood(
+  count: number,
+  headers: (i: number) => Record<string, string>,
+): Promise<Map<number, number>> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
+  const statuses = new Map<number, number>();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 50 }, async () => {
+      while (next < count) {
+        const i = next++;
+        const status = await new Promise<number>((resolve, reject) => {
+          http
+            .get(app.url, { agent, headers: headers(i) }, (res) => {
+              res.resume();
+              res.on("end", () => resolve(res.statusCode ?? 0));
+            })
+            .on("error", reject);
+        });
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }
+    }),
+  );
+  agent.destroy();
+  return statuses;
+}
+
+describe("floods", () => {
+  it(`${REQUESTS.toLocaleString("en-US")} cookieless requests create no session and memory stays flat`, async () => {
+    await flood(2000, () => ({}));
+    global.gc?.();
+    const before = process.memoryUsage().rss;
+    const statuses = await flood(REQUESTS, () => ({}));
+    global.gc?.();
+    const grown = (process.memoryUsage().rss - before) / 1e6;
+    expect(statuses.get(200)).toBe(REQUESTS);
+    expect(readdirSync(path.join(app.dir, "sessions"))).toEqual([]);
+    expect(grown).toBeLessThan(64);
+  }, 120_000);
+
+  it("10,000 distinct forged ids create nothing", async () => {
+    const statuses = await flood(10_000, () => ({ cookie: `CherryPySession=${newSessionId()}` }));
+    expect(statuses.get(200)).toBe(10_000);
+    expect(readdirSync(path.join(app.dir, "sessions"))).toEqual([]);
+  }, 120_000);
+
+  it("refuses an oversize body with 413 before reading it all", async () => {
+    const res = await fetch(new URL("/echo", app.url), {
+      method: "POST",
+      body: Buffer.alloc(2 * 1024 * 1024),
+    });
+    expect(res.status).toBe(413);
+    expect((await fetch(app.url)).status).toBe(200);
+  });
+});
