@@ -142,7 +142,10 @@ export class FileStore implements SessionStore {
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
           const stat = await fs.stat(file).catch(() => undefined);
-          if (stat && stat.mtimeMs > Date.now()) return undefined;
+          // Gone since (released): just try again. Never remove a lock not seen stale: it may be
+          // a fresh one another process made meanwhile.
+          if (!stat) continue;
+          if (stat.mtimeMs > Date.now()) return undefined;
           await fs.rm(file, { force: true });
         }
       }
