@@ -31,6 +31,9 @@ const P = quick
     };
 const log = (line) => process.stderr.write(`${line}\n`);
 const wanted = (name) => !only || only.includes(name);
+// Quick and --only runs are partial: they never overwrite the full run's RESULTS.md and charts.
+const OUT =
+  quick || only ? { md: "RESULTS-quick.md", dir: "results/quick" } : { md: "RESULTS.md", dir: "results" };
 
 const SESSION_CONTENDERS = quick
   ? ["express-session MemoryStore", "cherry ram", "cherry file"]
@@ -96,7 +99,7 @@ if (wanted("purge")) {
 writeReport(results, (Date.now() - started) / 1000);
 
 function writeReport(r, seconds) {
-  mkdirSync(path.join(HERE, "results"), { recursive: true });
+  mkdirSync(path.join(HERE, OUT.dir), { recursive: true });
   const by = (rows, name) => rows?.find((x) => x.name === name);
   const ratio = (rows, a, b) => {
     const x = by(rows, a);
@@ -138,9 +141,9 @@ function writeReport(r, seconds) {
         `| ${row.name} | ${fmt(row.rps)} | ${row.rounds.join(", ")} | ${fmt(row.p99)} | ${fmt(row.rps / ref, 2)}× |${key === "hot" ? ` ${fmt(row.lostPct, 1)}% |` : ""} ${row.failures} |`,
       );
     }
-    out.push("", `![${title}](results/${key}.svg)`, "");
+    out.push("", `![${title}](${OUT.dir}/${key}.svg)`, "");
     writeFileSync(
-      path.join(HERE, "results", `${key}.svg`),
+      path.join(HERE, OUT.dir, `${key}.svg`),
       barChart({ title, unit: "req/s", rows: rows.map((x) => ({ name: x.name, value: x.rps })) }),
     );
   }
@@ -154,9 +157,9 @@ function writeReport(r, seconds) {
       out.push(
         `| ${row.name} | ${fmt(row.median)} | ${fmt(row.max)} | ${row.refused} of ${row.served + row.refused} | ${row.sessionKept ? "kept" : "lost"} |`,
       );
-    out.push("", "![reload](results/reload.svg)", "");
+    out.push("", `![reload](${OUT.dir}/reload.svg)`, "");
     writeFileSync(
-      path.join(HERE, "results", "reload.svg"),
+      path.join(HERE, OUT.dir, "reload.svg"),
       barChart({
         title: "Reload latency, median (lower is better)",
         unit: "ms",
@@ -184,9 +187,9 @@ function writeReport(r, seconds) {
       "|---|---:|---:|",
     );
     for (const row of r.purge) out.push(`| ${row.name} | ${fmt(row.seconds, 2)} | ${fmt(row.rssMB)} |`);
-    out.push("", "![purge](results/purge.svg)", "");
+    out.push("", `![purge](${OUT.dir}/purge.svg)`, "");
     writeFileSync(
-      path.join(HERE, "results", "purge.svg"),
+      path.join(HERE, OUT.dir, "purge.svg"),
       barChart({
         title: "ls / purge seconds (lower is better)",
         unit: "s",
@@ -346,6 +349,6 @@ function writeReport(r, seconds) {
     ...targets,
     "",
   );
-  writeFileSync(path.join(HERE, "RESULTS.md"), `${out.join("\n")}\n`);
-  log(`wrote bench/RESULTS.md (${seconds.toFixed(0)} s)`);
+  writeFileSync(path.join(HERE, OUT.md), `${out.join("\n")}\n`);
+  log(`wrote bench/${OUT.md} (${seconds.toFixed(0)} s)`);
 }
