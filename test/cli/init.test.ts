@@ -4,7 +4,14 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Client, countOf } from "../helpers/app.js";
 import { cherry, ROOT } from "../helpers/cli.js";
-import { POSTGRES_URL, postgres, REDIS_URL, REQUIRE_SERVICES, redis } from "../helpers/services.js";
+import {
+  dropTestNamespace,
+  POSTGRES_URL,
+  postgres,
+  REDIS_URL,
+  REQUIRE_SERVICES,
+  redis,
+} from "../helpers/services.js";
 import { startCli } from "../helpers/spawn.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -153,25 +160,7 @@ describe("cherry init --storage: every variant counts 1, 2, 3", () => {
       if (storage === "file") expect(existsSync(path.join(dir, "sessions"))).toBe(true);
     } finally {
       await server.stop();
-      await cleanup(storage, tag);
+      await dropTestNamespace(tag, { redis: storage === "redis", postgres: storage === "postgres" });
     }
   });
 });
-
-async function cleanup(storage: string, tag: string): Promise<void> {
-  if (storage === "redis") {
-    const { createClient } = await import("redis");
-    const admin = createClient({ url: REDIS_URL });
-    await admin.connect();
-    for await (const keys of admin.scanIterator({ MATCH: `cherry-test:${tag}:*` }))
-      if (keys.length) await admin.unlink(keys);
-    await admin.close();
-  }
-  if (storage === "postgres") {
-    const pg = (await import("pg")).default;
-    const admin = new pg.Client({ connectionString: POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS cherry_test_${tag} CASCADE`);
-    await admin.end();
-  }
-}

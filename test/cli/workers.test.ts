@@ -5,7 +5,14 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { POSTGRES_URL, postgres, REDIS_URL, REQUIRE_SERVICES, redis } from "../helpers/services.js";
+import {
+  dropTestNamespace,
+  POSTGRES_URL,
+  postgres,
+  REDIS_URL,
+  REQUIRE_SERVICES,
+  redis,
+} from "../helpers/services.js";
 import { startCli } from "../helpers/spawn.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -29,23 +36,7 @@ if (redisUp || REQUIRE_SERVICES)
 if (postgresUp || REQUIRE_SERVICES)
   STORES.postgres = `storageType = postgres\nstorageUrl = ${POSTGRES_URL}?schema=cherry_test_${tag}`;
 
-afterAll(async () => {
-  if (STORES.redis) {
-    const { createClient } = await import("redis");
-    const admin = createClient({ url: REDIS_URL });
-    await admin.connect();
-    for await (const keys of admin.scanIterator({ MATCH: `cherry-test:${tag}:*` }))
-      if (keys.length) await admin.unlink(keys);
-    await admin.close();
-  }
-  if (STORES.postgres) {
-    const pg = (await import("pg")).default;
-    const admin = new pg.Client({ connectionString: POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS cherry_test_${tag} CASCADE`);
-    await admin.end();
-  }
-});
+afterAll(() => dropTestNamespace(tag, { redis: Boolean(STORES.redis), postgres: Boolean(STORES.postgres) }));
 
 async function hammer(urls: string[], cookie: string, total: number, connections: number): Promise<number> {
   let sent = 0;

@@ -103,3 +103,10 @@ export class Client {
 }
 
 export const countOf = (html: string): number => Number(/been here (\d+) time/.exec(html)?.[1] ?? Number.NaN);
+
+/** Writes a file of a watched app and resolves once the server reloaded after it. */
+export async function edit(app: TestApp, file: string, content: string): Promise<void> {
+  const reloaded = app.server.nextReload();
+  app.write(file, content);
+  await reloaded;
+}

@@ -83,3 +83,25 @@ export function describeWithService(name: string, service: Service, body: () => 
     });
   }
 }
+
+/** Removes what a test left in the shared services under its tag: Redis keys `cherry-test:<tag>:*`, schema `cherry_test_<tag>`. */
+export async function dropTestNamespace(
+  tag: string,
+  which: { redis?: boolean; postgres?: boolean },
+): Promise<void> {
+  if (which.redis) {
+    const { createClient } = await import("redis");
+    const admin = createClient({ url: REDIS_URL });
+    await admin.connect();
+    for await (const keys of admin.scanIterator({ MATCH: `cherry-test:${tag}:*` }))
+      if (keys.length) await admin.unlink(keys);
+    await admin.close();
+  }
+  if (which.postgres) {
+    const pg = (await import("pg")).default;
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA IF EXISTS cherry_test_${tag} CASCADE`);
+    await admin.end();
+  }
+}

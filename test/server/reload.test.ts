@@ -1,17 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { Client, COUNTER, countOf, serveApp, type TestApp } from "../helpers/app.js";
+import { Client, COUNTER, countOf, edit, serveApp, type TestApp } from "../helpers/app.js";
 
 let app: TestApp | undefined;
 afterEach(async () => {
   await app?.close();
   app = undefined;
 });
-
-async function edit(a: TestApp, file: string, content: string): Promise<void> {
-  const reloaded = a.server.nextReload();
-  a.write(file, content);
-  await reloaded;
-}
 
 describe("hot reload (watch mode)", () => {
   it("swaps in new code and keeps RAM sessions", async () => {

@@ -4,7 +4,14 @@ import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { newSessionId } from "../../src/sessions/ids.js";
 import { Client, countOf, serveApp, type TestApp } from "../helpers/app.js";
-import { POSTGRES_URL, postgres, REDIS_URL, REQUIRE_SERVICES, redis } from "../helpers/services.js";
+import {
+  dropTestNamespace,
+  POSTGRES_URL,
+  postgres,
+  REDIS_URL,
+  REQUIRE_SERVICES,
+  redis,
+} from "../helpers/services.js";
 
 const SECRET = "k".repeat(40);
 
@@ -57,23 +64,7 @@ for (const [name, probe, line] of [
   else console.warn(`[test] sessions over HTTP: ${name} skipped: ${service.reason}`);
 }
 
-afterAll(async () => {
-  if (STORES.redis) {
-    const { createClient } = await import("redis");
-    const admin = createClient({ url: REDIS_URL });
-    await admin.connect();
-    for await (const keys of admin.scanIterator({ MATCH: `cherry-test:${run}:*` }))
-      if (keys.length) await admin.unlink(keys);
-    await admin.close();
-  }
-  if (STORES.postgres) {
-    const pg = (await import("pg")).default;
-    const admin = new pg.Client({ connectionString: POSTGRES_URL });
-    await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS cherry_test_${run} CASCADE`);
-    await admin.end();
-  }
-});
+afterAll(() => dropTestNamespace(run, { redis: Boolean(STORES.redis), postgres: Boolean(STORES.postgres) }));
 
 let app: TestApp | undefined;
 afterEach(async () => {

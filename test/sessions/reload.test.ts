@@ -1,19 +1,13 @@
 import { readdirSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { Client, COUNTER, countOf, serveApp, type TestApp } from "../helpers/app.js";
+import { Client, COUNTER, countOf, edit, serveApp, type TestApp } from "../helpers/app.js";
 
 let app: TestApp | undefined;
 afterEach(async () => {
   await app?.close();
   app = undefined;
 });
-
-async function edit(a: TestApp, file: string, content: string): Promise<void> {
-  const reloaded = a.server.nextReload();
-  a.write(file, content);
-  await reloaded;
-}
 
 const CUSTOM = (label: string, fail = false) => `
 const rows = new Map();
