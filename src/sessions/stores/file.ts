@@ -216,6 +216,7 @@ export class FileStore implements SessionStore {
         if (all || lstatOrUndefined(file)?.mtimeMs === entry.expiresAt) unlinkQuietly(file);
       }
     }
+    onProgress?.(result.removed + result.kept);
     return result;
   }
 }
