@@ -1,5 +1,6 @@
 // `npm run bench [-- --quick]`: cherry against its peers on this machine, in one run, alternating.
-// Writes bench/RESULTS.md and bench/results/*.svg (overwritten on each run).
+// Writes bench/RESULTS.md and bench/results/*.svg (overwritten on each run). Longer than most files
+// because the report lists every target of the issues in one place, next to the scenario order.
 import { execFile } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
