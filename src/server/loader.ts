@@ -120,19 +120,23 @@ export function createAppBuilder(entry: string, projectDir: string): AppBuilder 
   };
 }
 
-/** Bundles left by cherry processes that died without cleaning up (SIGKILL, crash). */
-function removeOrphans(dir: string): void {
+/** Removes the bundle files in `dir` whose name `doomed` picks (nothing when the folder is absent). */
+function removeBundles(dir: string, doomed: (name: string) => boolean): void {
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch {
     return;
   }
-  for (const name of names) {
+  for (const name of names) if (doomed(name)) rmSync(path.join(dir, name), { force: true });
+}
+
+/** Bundles left by cherry processes that died without cleaning up (SIGKILL, crash). */
+function removeOrphans(dir: string): void {
+  removeBundles(dir, (name) => {
     const pid = Number(/^app-(\d+)-/.exec(name)?.[1]);
-    if (!pid || pid === process.pid || isAlive(pid)) continue;
-    rmSync(path.join(dir, name), { force: true });
-  }
+    return Boolean(pid) && pid !== process.pid && !isAlive(pid);
+  });
 }
 
 function isAlive(pid: number): boolean {
@@ -146,14 +150,9 @@ function isAlive(pid: number): boolean {
 
 /** Keeps the newest bundle on disk (stack traces read its source map) and removes the rest of ours. */
 function removeOlder(dir: string, tag: string, keep: number): void {
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const match = new RegExp(`^app-${tag}-(\\d+)\\.mjs(\\.map)?$`).exec(name);
-    if (match && Number(match[1]) !== keep) rmSync(path.join(dir, name), { force: true });
-  }
+  const ours = new RegExp(`^app-${tag}-(\\d+)\\.mjs(\\.map)?$`);
+  removeBundles(dir, (name) => {
+    const match = ours.exec(name);
+    return match !== null && Number(match[1]) !== keep;
+  });
 }

@@ -17,6 +17,20 @@ function app(cfg = "", root = COUNTER): string {
   return tempDir({ "RootServer.cfg": `[server]\nsocketPort = 0\n${cfg}`, "src/root.ts": root });
 }
 
+/** The body of a request made with node:http or node:https (fetch cannot use a Unix socket). */
+function bodyOf(request: (done: (res: http.IncomingMessage) => void) => http.ClientRequest): Promise<string> {
+  return new Promise((resolve, reject) => {
+    request((res) => {
+      let data = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        data += chunk;
+      });
+      res.on("end", () => resolve(data));
+    }).on("error", reject);
+  });
+}
+
 describe("cherry serve", () => {
   it("prints the real port and serves the counter; SIGTERM exits 143", async () => {
     const server = await startCli(["serve", "--no-watch"], app("[session]\nstorageType = ram\n"));
@@ -106,17 +120,7 @@ describe("cherry serve", () => {
     writeFileSync(path.join(dir, "RootServer.cfg"), `[server]\nsocketFile = ${socket}\n`);
     const server = await startCli(["serve", "--no-watch"], dir);
     expect(server.url).toBe(`http+unix://${socket}`);
-    const body = await new Promise<string>((resolve, reject) => {
-      http
-        .get({ socketPath: socket, path: "/" }, (res) => {
-          let data = "";
-          res.on("data", (c) => {
-            data += c;
-          });
-          res.on("end", () => resolve(data));
-        })
-        .on("error", reject);
-    });
+    const body = await bodyOf((done) => http.get({ socketPath: socket, path: "/" }, done));
     expect(body).toBe("ok");
     await server.stop();
   });
@@ -154,17 +158,7 @@ describe("cherry serve", () => {
     const server = await startCli(["serve", "--no-watch"], dir, { NODE_TLS_REJECT_UNAUTHORIZED: "0" });
     expect(server.url).toMatch(/^https:\/\//);
     const https = await import("node:https");
-    const body = await new Promise<string>((resolve, reject) => {
-      https
-        .get(`${server.url}/`, { rejectUnauthorized: false }, (res) => {
-          let data = "";
-          res.on("data", (c) => {
-            data += c;
-          });
-          res.on("end", () => resolve(data));
-        })
-        .on("error", reject);
-    });
+    const body = await bodyOf((done) => https.get(`${server.url}/`, { rejectUnauthorized: false }, done));
     expect(body).toBe("ok");
     await server.stop();
   });

@@ -4,9 +4,9 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { redact } from "../../config/_rules.js";
 import { CherryError } from "../../errors.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
-import { redactUrl } from "./redis.js";
 
 export interface PostgresStoreOptions {
   url: string;
@@ -61,7 +61,7 @@ export class PostgresStore implements SessionStore {
       await pool.end().catch(() => undefined);
       throw new CherryError(
         "E_STORE_UNAVAILABLE",
-        `[store:postgres] cannot use ${redactUrl(options.url)}: ${(error as Error).message || (error as NodeJS.ErrnoException).code}`,
+        `[store:postgres] cannot use ${redact(options.url)}: ${(error as Error).message || (error as NodeJS.ErrnoException).code}`,
         {
           cause: error,
           hint: "is PostgreSQL running? check [session] storageUrl",

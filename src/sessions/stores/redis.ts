@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createClient, type RedisClientType } from "redis";
+import { redact } from "../../config/_rules.js";
 import { CherryError } from "../../errors.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
 
@@ -56,7 +57,7 @@ export class RedisStore implements SessionStore {
       client.destroy();
       throw new CherryError(
         "E_STORE_UNAVAILABLE",
-        `[store:redis] cannot reach ${redactUrl(options.url)}: ${describe(lastError ?? error)}`,
+        `[store:redis] cannot reach ${redact(options.url)}: ${describe(lastError ?? error)}`,
         {
           cause: error,
           hint: "is Redis running? check [session] storageUrl",
@@ -162,10 +163,6 @@ function isJsonObject(text: string | null): boolean {
   } catch {
     return false;
   }
-}
-
-export function redactUrl(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, "$1***@");
 }
 
 function describe(error: unknown): string {

@@ -1,0 +1,261 @@
+// RESULTS.md and the SVG charts from one run's results, with every target of the issues marked
+// met or not. Longer than most files: the whole report, and the list of targets, in one place.
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { barChart } from "./svg.mjs";
+
+export function writeReport(r, seconds, { P, quick, out: OUT, root: HERE, log }) {
+  mkdirSync(path.join(HERE, OUT.dir), { recursive: true });
+  const by = (rows, name) => rows?.find((x) => x.name === name);
+  const ratio = (rows, a, b) => {
+    const x = by(rows, a);
+    const y = by(rows, b);
+    return x && y?.rps ? x.rps / y.rps : undefined;
+  };
+  const fmt = (n, d = 0) =>
+    n === undefined
+      ? "n/a"
+      : n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
+  const out = [];
+  out.push("# cherry benchmarks", "");
+  out.push(
+    `${quick ? "Quick run" : "Full run"} of \`npm run bench${quick ? " -- --quick" : ""}\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}. Took ${fmt(seconds)} s.`,
+  );
+  out.push(
+    "",
+    `Load: autocannon in its own process on 127.0.0.1, 50 connections, ${P.duration} s per sample after a 1 s warm-up, ${P.rounds} rounds with the contenders alternating (A B C …, A B C …); each figure is the median of the rounds. The load generator shares the machine's cores with the server, so absolute numbers are low and only the ratios within one table mean much.`,
+    "",
+  );
+
+  const tables = [
+    ["hello", "Hello world, no sessions", "req/s"],
+    ["many", "Many users: 50 connections, each its own session", "req/s"],
+    ["new", "New visitors: no cookie, a session created on every request", "req/s"],
+    ["hot", "Hot session: 50 connections on one cookie", "req/s"],
+  ];
+  for (const [key, title] of tables) {
+    const rows = r[key];
+    if (!rows) continue;
+    const ref = rows[0].rps;
+    out.push(`## ${title}`, "");
+    out.push(
+      `| contender | req/s (median) | rounds | p99 ms | vs ${rows[0].name} |${key === "hot" ? " lost updates |" : ""} failures |`,
+    );
+    out.push(`|---|---:|---|---:|---:|${key === "hot" ? "---:|" : ""}---:|`);
+    for (const row of rows) {
+      out.push(
+        `| ${row.name} | ${fmt(row.rps)} | ${row.rounds.join(", ")} | ${fmt(row.p99)} | ${fmt(row.rps / ref, 2)}× |${key === "hot" ? ` ${fmt(row.lostPct, 1)}% |` : ""} ${row.failures} |`,
+      );
+    }
+    out.push("", `![${title}](${OUT.dir}/${key}.svg)`, "");
+    writeFileSync(
+      path.join(HERE, OUT.dir, `${key}.svg`),
+      barChart({ title, unit: "req/s", rows: rows.map((x) => ({ name: x.name, value: x.rps })) }),
+    );
+  }
+  if (r.reload) {
+    out.push("## Reload: file write to new code served", "");
+    out.push(
+      "| tool | median ms | max ms | refused during reloads | RAM session |",
+      "|---|---:|---:|---:|---|",
+    );
+    for (const row of r.reload)
+      out.push(
+        `| ${row.name} | ${fmt(row.median)} | ${fmt(row.max)} | ${row.refused} of ${row.served + row.refused} | ${row.sessionKept ? "kept" : "lost"} |`,
+      );
+    out.push("", `![reload](${OUT.dir}/reload.svg)`, "");
+    writeFileSync(
+      path.join(HERE, OUT.dir, "reload.svg"),
+      barChart({
+        title: "Reload latency, median (lower is better)",
+        unit: "ms",
+        rows: r.reload.map((x) => ({ name: x.name, value: x.median })),
+      }),
+    );
+  }
+  if (r.heap)
+    out.push(
+      "## Heap after reloads",
+      "",
+      `${r.heap.reloads} reloads in one cherry process: heap ${fmt(r.heap.before / 1e6, 1)} MB before, ${fmt(r.heap.after / 1e6, 1)} MB after (growth ${fmt((r.heap.after - r.heap.before) / 1e6, 1)} MB).`,
+      "",
+    );
+  if (r.cold) {
+    out.push("## Cold start to first 200", "", "| contender | median ms | max ms |", "|---|---:|---:|");
+    for (const row of r.cold) out.push(`| ${row.name} | ${fmt(row.median)} | ${fmt(row.max)} |`);
+    out.push("");
+  }
+  if (r.purge) {
+    out.push(
+      `## File store administration: ${P.purgeSessions.toLocaleString("en-US")} sessions, half expired`,
+      "",
+      "| command | seconds | peak RSS MB |",
+      "|---|---:|---:|",
+    );
+    for (const row of r.purge) out.push(`| ${row.name} | ${fmt(row.seconds, 2)} | ${fmt(row.rssMB)} |`);
+    out.push("", `![purge](${OUT.dir}/purge.svg)`, "");
+    writeFileSync(
+      path.join(HERE, OUT.dir, "purge.svg"),
+      barChart({
+        title: "ls / purge seconds (lower is better)",
+        unit: "s",
+        rows: r.purge.map((x) => ({ name: x.name, value: x.seconds, text: `${x.seconds.toFixed(2)} s` })),
+      }),
+    );
+  }
+
+  const targets = [];
+  const t = (issue, what, value, goal, met) =>
+    targets.push(
+      `| ${issue} | ${what} | ${value} | ${goal} | ${met === undefined ? "not measured" : met ? "met" : "**not met**"} |`,
+    );
+  const hr = ratio(r.hello, "cherry (sessions off)", "node:http");
+  t(
+    "#3 serve",
+    "hello throughput vs node:http",
+    hr ? `${fmt(hr * 100)}%` : "n/a",
+    ">= 75%",
+    hr && hr >= 0.75,
+  );
+  const cr = by(r.reload, "cherry serve (watch)");
+  const others = r.reload?.filter((x) => x !== cr) ?? [];
+  t(
+    "#3 serve",
+    "reload median",
+    cr ? `${fmt(cr.median)} ms` : "n/a",
+    "<= 50 ms and faster than nodemon, tsx watch, node --watch",
+    cr && cr.median <= 50 && others.every((o) => cr.median < o.median),
+  );
+  t(
+    "#3 serve",
+    "refused connections during reloads",
+    cr ? String(cr.refused) : "n/a",
+    "0, RAM sessions kept",
+    cr && cr.refused === 0 && cr.sessionKept,
+  );
+  const growth = r.heap ? (r.heap.after - r.heap.before) / 1e6 : undefined;
+  t(
+    "#3 serve",
+    `heap growth over ${P.heapReloads} reloads`,
+    growth === undefined ? "n/a" : `${fmt(growth, 1)} MB`,
+    "< 50 MB (over 500)",
+    growth === undefined ? undefined : growth < 50,
+  );
+  const cold = by(r.cold, "cherry serve --no-watch (counter, ram)");
+  t(
+    "#3 serve",
+    "cold start to first 200",
+    cold ? `${fmt(cold.median)} ms` : "n/a",
+    "<= 400 ms",
+    cold && cold.median <= 400,
+  );
+  for (const mode of quick ? ["many", "hot"] : ["many", "new", "hot"]) {
+    const bare = ratio(r[mode], "cherry ram", "Map session (hand-written)");
+    const vsBare =
+      r.hello && r[mode] ? by(r[mode], "cherry ram")?.rps / by(r.hello, "node:http")?.rps : undefined;
+    t(
+      "#4 sessions",
+      `ram vs node:http (${mode})`,
+      vsBare ? `${fmt(vsBare * 100)}%` : "n/a",
+      ">= 60%",
+      vsBare && vsBare >= 0.6,
+    );
+    const ms = ratio(r[mode], "cherry ram", "express-session MemoryStore");
+    t(
+      "#4 sessions",
+      `ram vs express-session MemoryStore (${mode})`,
+      ms ? `${fmt(ms, 1)}×` : "n/a",
+      ">= 4×",
+      ms && ms >= 4,
+    );
+    void bare;
+  }
+  const fh = ratio(r.hot, "cherry file", "express-session + session-file-store");
+  t(
+    "#4 sessions",
+    "file vs session-file-store (hot session)",
+    fh ? `${fmt(fh, 1)}×` : "n/a",
+    ">= 10×",
+    fh && fh >= 10,
+  );
+  const fn = ratio(r.new, "cherry file", "express-session + session-file-store");
+  t(
+    "#4 sessions",
+    "file vs session-file-store (new visitors)",
+    fn ? `${fmt(fn, 1)}×` : "n/a",
+    ">= 3×",
+    fn && fn >= 3,
+  );
+  const ck = ratio(r.many, "cherry cookie", "cookie-session");
+  t(
+    "#4 sessions",
+    "cookie vs cookie-session (many users)",
+    ck ? `${fmt(ck, 1)}×` : "n/a",
+    ">= 3×",
+    ck && ck >= 3,
+  );
+  for (const name of ["cherry ram", "cherry file", "cherry sqlite", "cherry redis", "cherry postgres"]) {
+    const row = by(r.hot, name);
+    t(
+      name.includes("ram") || name.includes("file") ? "#4 sessions" : "#7 databases",
+      `${name} lost updates (hot session)`,
+      row ? `${fmt(row.lostPct, 2)}%` : "n/a",
+      "0",
+      row && row.lostPct === 0,
+    );
+  }
+  const rd = ratio(r.many, "cherry redis", "express-session + connect-redis");
+  t(
+    "#7 databases",
+    "redis vs connect-redis (many users)",
+    rd ? `${fmt(rd, 1)}×` : "n/a",
+    ">= 3×",
+    rd && rd >= 3,
+  );
+  const sq = ratio(r.many, "cherry sqlite", "express-session + better-sqlite3 store");
+  t(
+    "#7 databases",
+    "sqlite vs minimal better-sqlite3 store (many users)",
+    sq ? `${fmt(sq, 1)}×` : "n/a",
+    ">= 2×",
+    sq && sq >= 2,
+  );
+  const pg = by(r.many, "cherry postgres");
+  t(
+    "#7 databases",
+    "postgres (many users)",
+    pg ? `${fmt(pg.rps)} req/s` : "n/a",
+    "measured and reported",
+    pg ? true : undefined,
+  );
+  const ls = by(r.purge, "cherry sessions ls --json");
+  const pu = by(r.purge, "cherry sessions purge");
+  const scale =
+    P.purgeSessions === 100_000 ? "" : ` (on ${P.purgeSessions.toLocaleString("en-US")}, not 100,000)`;
+  t(
+    "#6 sessions CLI",
+    `ls --json${scale}`,
+    ls ? `${fmt(ls.seconds, 2)} s, ${fmt(ls.rssMB)} MB` : "n/a",
+    "<= 1.5 s, <= 150 MB",
+    ls && ls.seconds <= 1.5 && ls.rssMB <= 150,
+  );
+  t(
+    "#6 sessions CLI",
+    `purge${scale}`,
+    pu ? `${fmt(pu.seconds, 2)} s, ${fmt(pu.rssMB)} MB` : "n/a",
+    "<= 1.5 s, <= 150 MB",
+    pu && pu.seconds <= 1.5 && pu.rssMB <= 150,
+  );
+
+  out.push(
+    "## Targets of the issues",
+    "",
+    "| issue | what | measured | target | verdict |",
+    "|---|---|---|---|---|",
+    ...targets,
+    "",
+  );
+  writeFileSync(path.join(HERE, OUT.md), `${out.join("\n")}\n`);
+  log(`wrote bench/${OUT.md} (${seconds.toFixed(0)} s)`);
+}
