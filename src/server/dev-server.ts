@@ -144,7 +144,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
     if (rebuild) {
       const built = await buildApp(builder, storageBuilder);
-      if (built.ok) {
+      if (built.ok && built.unchanged && state.root && !state.error) {
+        // Same bundle as the one serving: keep it, and leave open pages alone.
+        rebuild = false;
+      } else if (built.ok) {
         try {
           if (config.session.storageType === "custom")
             sessions.backend = await createBackend(config, built.custom);
@@ -264,7 +267,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   };
 }
 
-type Built = { ok: true; root: object; custom: Record<string, unknown> } | { ok: false; error: AppError };
+type Built =
+  | { ok: true; root: object; custom: Record<string, unknown>; unchanged: boolean }
+  | { ok: false; error: AppError };
 
 async function buildApp(builder: AppBuilder, storageBuilder: AppBuilder | undefined): Promise<Built> {
   const [app, storage] = await Promise.all([builder.build(), storageBuilder?.build()]);
@@ -287,7 +292,8 @@ async function buildApp(builder: AppBuilder, storageBuilder: AppBuilder | undefi
       },
     };
   }
-  return { ok: true, root, custom: storage?.ok ? storage.module : app.module };
+  const unchanged = app.unchanged && (!storage?.ok || storage.unchanged);
+  return { ok: true, root, custom: storage?.ok ? storage.module : app.module, unchanged };
 }
 
 /** Several workers share the store, or Redis/PostgreSQL may be shared by several machines. */

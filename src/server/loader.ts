@@ -4,6 +4,7 @@
  * "cherry"` is pointed at the running cherry, so an app needs no `npm install` to use it. The bundle
  * is written under the app's node_modules/.cache/cherry so that the app's own packages resolve.
  */
+import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -14,7 +15,8 @@ import { type AppError, errorFromBuild, errorFromImport } from "./app-error.js";
 const RUNTIME_ENTRY = fileURLToPath(new URL("../index.js", import.meta.url));
 
 export type BuildResult =
-  | { ok: true; module: Record<string, unknown>; inputs: string[]; ms: number }
+  /** unchanged: the bundle is byte for byte the last one that loaded; its module is reused. */
+  | { ok: true; module: Record<string, unknown>; inputs: string[]; ms: number; unchanged: boolean }
   | { ok: false; error: AppError; ms: number };
 
 export interface AppBuilder {
@@ -29,6 +31,7 @@ export function createAppBuilder(entry: string, projectDir: string): AppBuilder 
   const tag = `${process.pid}-${(sequence++).toString(36)}`;
   let context: esbuild.BuildContext<{ write: false; metafile: true }> | undefined;
   let generation = 0;
+  let last: { hash: string; module: Record<string, unknown> } | undefined;
   removeOrphans(outDir);
 
   const cherryRuntime: esbuild.Plugin = {
@@ -82,6 +85,14 @@ export function createAppBuilder(entry: string, projectDir: string): AppBuilder 
           plugins: [cherryRuntime],
         });
         const result = await context.rebuild();
+        const inputs = Object.keys(result.metafile.inputs).map((p) => path.resolve(p));
+        // A save that does not change the bundle (an editor writing twice, a touch) neither
+        // re-imports (each import stays in memory for good) nor reloads the browser.
+        const code = result.outputFiles.find((o) => !o.path.endsWith(".map"))?.text ?? "";
+        const hash = createHash("sha256").update(code).digest("hex");
+        if (last && last.hash === hash)
+          return { ok: true, module: last.module, inputs, ms: elapsed(), unchanged: true };
+        last = undefined;
         mkdirSync(outDir, { recursive: true });
         const n = ++generation;
         const file = path.join(outDir, `app-${tag}-${n}.mjs`);
@@ -98,7 +109,6 @@ export function createAppBuilder(entry: string, projectDir: string): AppBuilder 
           }
           writeFileSync(target, text);
         }
-        const inputs = Object.keys(result.metafile.inputs).map((p) => path.resolve(p));
         let module: Record<string, unknown>;
         try {
           module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
@@ -107,7 +117,8 @@ export function createAppBuilder(entry: string, projectDir: string): AppBuilder 
         } finally {
           removeOlder(outDir, tag, n);
         }
-        return { ok: true, module, inputs, ms: elapsed() };
+        last = { hash, module };
+        return { ok: true, module, inputs, ms: elapsed(), unchanged: false };
       } catch (error) {
         return { ok: false, error: errorFromBuild(error, entry), ms: elapsed() };
       }

@@ -112,3 +112,20 @@ describe("config edits that move the socket", () => {
     await expect(fetch(before)).rejects.toThrow();
   });
 });
+
+describe("saves that change nothing", () => {
+  it("neither swap the app nor reload open pages when the bundle is the same", async () => {
+    app = await serveApp(
+      { "RootServer.cfg": "[session]\nstorageType = ram\n" },
+      { watch: true, liveReload: false },
+    );
+    const browser = new Client(app.url);
+    expect(countOf(await browser.text("/"))).toBe(1);
+    const lines = app.logger.lines.length;
+    await edit(app, "src/root.ts", COUNTER);
+    expect(app.logger.lines.slice(lines).some((l) => l.includes("reloaded in"))).toBe(false);
+    await edit(app, "src/root.ts", COUNTER.replace("Hello", "Hi"));
+    expect(app.logger.lines.slice(lines).some((l) => l.includes("reloaded in"))).toBe(true);
+    expect(countOf(await browser.text("/"))).toBe(2);
+  });
+});
