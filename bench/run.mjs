@@ -27,11 +27,19 @@ const P = quick
       purgeSessions: 100_000,
       coldTrials: 5,
     };
+// --contenders=a,b keeps only those contenders (a partial run, like --only).
+const picked = process.argv
+  .find((a) => a.startsWith("--contenders="))
+  ?.slice(13)
+  .split(",");
+const keep = (names) => (picked ? names.filter((n) => picked.includes(n)) : names);
 const log = (line) => process.stderr.write(`${line}\n`);
 const wanted = (name) => !only || only.includes(name);
 // Quick and --only runs are partial: they never overwrite the full run's RESULTS.md and charts.
 const OUT =
-  quick || only ? { md: "RESULTS-quick.md", dir: "results/quick" } : { md: "RESULTS.md", dir: "results" };
+  quick || only || picked
+    ? { md: "RESULTS-quick.md", dir: "results/quick" }
+    : { md: "RESULTS.md", dir: "results" };
 
 const SESSION_CONTENDERS = quick
   ? ["express-session MemoryStore", "cherry ram", "cherry file"]
@@ -58,13 +66,13 @@ if (wanted("hello")) {
   const names = quick
     ? ["node:http", "cherry (sessions off)"]
     : ["node:http", "express 5", "cherry (sessions off)"];
-  results.hello = await scenario({ names, mode: "plain", ...P, log });
+  results.hello = await scenario({ names: keep(names), mode: "plain", ...P, log });
 }
 for (const mode of quick ? ["many", "hot"] : ["many", "new", "hot"]) {
   if (!wanted(mode)) continue;
   log(`sessions: ${mode} (50 connections)`);
-  const names = SESSION_CONTENDERS.filter((n) => mode !== "hot" || !/cookie|node:http/.test(n));
-  results[mode] = await scenario({ names: mode === "hot" ? names : names, mode, ...P, log });
+  const names = SESSION_CONTENDERS.filter((n) => mode !== "hot" || !/cookie/.test(n));
+  results[mode] = await scenario({ names: keep(names), mode, ...P, log });
 }
 if (wanted("reload")) {
   log(`reload (${P.trials} trials each)`);

@@ -58,12 +58,15 @@ export async function scenario({ names, mode, rounds, duration, warmup = 1, conn
           const after = Number((await get(`${server.url}/`, cookie)).text);
           const answered = warm.ok + load.ok;
           const applied = after - 1 - before;
-          sample.lost = Math.max(0, answered - applied);
-          sample.lostPct = answered ? (100 * sample.lost) / answered : 0;
+          // node:http keeps no count: it has no lost-update figure, only a ceiling.
+          if (Number.isFinite(applied)) {
+            sample.lost = Math.max(0, answered - applied);
+            sample.lostPct = answered ? (100 * sample.lost) / answered : 0;
+          }
         }
         samples[name].push(sample);
         log(
-          `  round ${round} ${name}: ${Math.round(load.rps)} req/s${mode === "hot" ? `, lost ${sample.lostPct.toFixed(1)}%` : ""}${load.errors || load.non2xx ? `, ${load.errors} errors, ${load.non2xx} non-2xx` : ""}`,
+          `  round ${round} ${name}: ${Math.round(load.rps)} req/s${sample.lostPct !== undefined ? `, lost ${sample.lostPct.toFixed(1)}%` : ""}${load.errors || load.non2xx ? `, ${load.errors} errors, ${load.non2xx} non-2xx` : ""}`,
         );
       } finally {
         await server.stop();
@@ -74,7 +77,10 @@ export async function scenario({ names, mode, rounds, duration, warmup = 1, conn
     name,
     rps: median(samples[name].map((s) => s.rps)),
     p99: median(samples[name].map((s) => s.p99)),
-    lostPct: mode === "hot" ? median(samples[name].map((s) => s.lostPct)) : undefined,
+    lostPct:
+      mode === "hot" && samples[name][0].lostPct !== undefined
+        ? median(samples[name].map((s) => s.lostPct))
+        : undefined,
     failures: samples[name].reduce((n, s) => n + s.errors + s.non2xx, 0),
     rounds: samples[name].map((s) => Math.round(s.rps)),
   }));

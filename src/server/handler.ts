@@ -154,24 +154,42 @@ async function route(
     );
   }
 
-  const headers: Record<string, string | number | string[]> = { ...response.headers };
+  let setCookie: string | undefined;
+  let vary = false;
   if (session) {
     if (response.status >= 500) session.abandon();
     else {
       try {
         const commit = await session.commit();
-        if (commit.setCookie) appendHeader(headers, "Set-Cookie", commit.setCookie);
-        if (commit.vary) appendHeader(headers, "Vary", "Cookie");
+        setCookie = commit.setCookie;
+        vary = commit.vary;
       } catch (error) {
         return sessionFailure(state, req, res, error, pathname);
       }
     }
   }
   const { body: out, type } = toBody(result);
-  const contentType = findHeader(headers, "content-type") ?? type;
+  // Most handlers set no header: then cherry's own go out as one literal, with no merging.
+  let headers: OutgoingHeaders | undefined;
+  let contentType = type;
+  if (hasAny(response.headers)) {
+    headers = { ...response.headers };
+    contentType = findHeader(headers, "content-type") ?? type;
+    if (setCookie) appendHeader(headers, "Set-Cookie", setCookie);
+    if (vary) appendHeader(headers, "Vary", "Cookie");
+  } else if (setCookie)
+    headers = vary ? { "Set-Cookie": setCookie, Vary: "Cookie" } : { "Set-Cookie": setCookie };
+  else if (vary) headers = { Vary: "Cookie" };
   const html = contentType?.startsWith("text/html") ?? false;
   const payload = html && typeof out === "string" ? withReload(state, out) : out;
   return send(res, req, response.status, payload, contentType, headers);
+}
+
+type OutgoingHeaders = Record<string, string | number | string[]>;
+
+function hasAny(headers: object): boolean {
+  for (const _ in headers) return true;
+  return false;
 }
 
 function sessionFailure(
@@ -211,16 +229,12 @@ function wantsHtml(req: IncomingMessage): boolean {
   return (req.headers.accept ?? "").includes("text/html");
 }
 
-function findHeader(headers: Record<string, unknown>, name: string): string | undefined {
+function findHeader(headers: OutgoingHeaders, name: string): string | undefined {
   for (const key in headers) if (key.toLowerCase() === name) return String(headers[key]);
   return undefined;
 }
 
-function appendHeader(
-  headers: Record<string, string | number | string[]>,
-  name: string,
-  value: string,
-): void {
+function appendHeader(headers: OutgoingHeaders, name: string, value: string): void {
   const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name;
   const previous = headers[key];
   if (previous === undefined) headers[key] = value;
@@ -243,12 +257,14 @@ function send(
   status: number,
   body: string | Buffer,
   type: string | undefined,
-  headers: Record<string, string | number | string[]> = {},
+  headers?: OutgoingHeaders,
 ): number {
-  const out: Record<string, string | number | string[]> = { "X-Content-Type-Options": "nosniff", ...headers };
-  if (type && !findHeader(headers, "content-type")) out["Content-Type"] = type;
   // A string body goes out with the headers in one write; a Buffer would make it a writev of two.
-  out["Content-Length"] = typeof body === "string" ? Buffer.byteLength(body) : body.length;
+  const length = typeof body === "string" ? Buffer.byteLength(body) : body.length;
+  const out: OutgoingHeaders = { "X-Content-Type-Options": "nosniff" };
+  if (type && (headers === undefined || !findHeader(headers, "content-type"))) out["Content-Type"] = type;
+  if (headers) Object.assign(out, headers);
+  out["Content-Length"] = length;
   res.writeHead(status, out);
   res.end(req.method === "HEAD" ? undefined : body);
   return status;

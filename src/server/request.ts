@@ -25,6 +25,31 @@ export interface Request {
   readonly raw: IncomingMessage;
 }
 
+/** A class, not a literal with a getter: no closure per request, one shape for every request. */
+class CherryRequest implements Request {
+  readonly method: string;
+  readonly headers: IncomingHttpHeaders;
+  #cookies: Record<string, string | undefined> | undefined;
+
+  constructor(
+    readonly raw: IncomingMessage,
+    readonly path: string,
+    readonly params: Params,
+    readonly body: Buffer,
+    readonly secure: boolean,
+    readonly sessionMap: SessionMap,
+    readonly session: Session,
+  ) {
+    this.method = raw.method ?? "GET";
+    this.headers = raw.headers;
+  }
+
+  get cookies(): Readonly<Record<string, string | undefined>> {
+    this.#cookies ??= this.raw.headers.cookie ? safeParse(this.raw.headers.cookie) : {};
+    return this.#cookies;
+  }
+}
+
 export function createRequest(
   raw: IncomingMessage,
   path: string,
@@ -34,22 +59,7 @@ export function createRequest(
   sessionMap: SessionMap,
   session: Session,
 ): Request {
-  let cookies: Record<string, string | undefined> | undefined;
-  return {
-    method: raw.method ?? "GET",
-    path,
-    headers: raw.headers,
-    params,
-    get cookies() {
-      cookies ??= raw.headers.cookie ? safeParse(raw.headers.cookie) : {};
-      return cookies;
-    },
-    body,
-    secure,
-    sessionMap,
-    session,
-    raw,
-  };
+  return new CherryRequest(raw, path, params, body, secure, sessionMap, session);
 }
 
 function safeParse(header: string): Record<string, string | undefined> {

@@ -1,61 +1,72 @@
 import { CherryError } from "../errors.js";
 
+interface Waiter {
+  grant: (release: () => void) => void;
+  timer: NodeJS.Timeout;
+}
+
 /**
  * Per-key FIFO mutex inside one process: requests of one session run their handler one at a time.
- * A waiter that times out gives its turn away at once, so the queue behind it never stalls.
+ * A free key is taken synchronously (no promise, no timer: the common case on the hot path); a
+ * waiter that times out leaves the queue at once, so the queue behind it never stalls.
  */
 export class KeyedLock {
-  private readonly tails = new Map<string, Promise<void>>();
-  /** Acquirers of each key that have not released yet: the holder plus those queued behind it. */
-  private readonly counts = new Map<string, number>();
+  /** Keys that are held, each with the waiters queued behind its holder. */
+  private readonly queues = new Map<string, Waiter[]>();
 
   /** How many requests wait behind the current holder of `key`. */
   waiting(key: string): number {
-    return Math.max(0, (this.counts.get(key) ?? 0) - 1);
+    return this.queues.get(key)?.length ?? 0;
   }
 
+  /** Held keys. */
   get size(): number {
-    return this.tails.size;
+    return this.queues.size;
   }
 
-  async acquire(key: string, timeoutMs: number): Promise<() => void> {
-    const previous = this.tails.get(key);
-    let release!: () => void;
-    const mine = new Promise<void>((resolve) => {
-      release = resolve;
+  /** The release function when `key` is free (it is then held), else undefined. */
+  tryAcquire(key: string): (() => void) | undefined {
+    if (this.queues.has(key)) return undefined;
+    this.queues.set(key, []);
+    return this.releaser(key);
+  }
+
+  /** Waits its turn; throws E_SESSION_LOCK_TIMEOUT after `timeoutMs`. */
+  acquire(key: string, timeoutMs: number): Promise<() => void> {
+    const free = this.tryAcquire(key);
+    if (free) return Promise.resolve(free);
+    const queue = this.queues.get(key) as Waiter[];
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        grant: resolve,
+        timer: setTimeout(() => {
+          queue.splice(queue.indexOf(waiter), 1);
+          reject(
+            new CherryError(
+              "E_SESSION_LOCK_TIMEOUT",
+              `session ${key.slice(0, 8)}… is busy: another request held it for over ${timeoutMs} ms`,
+            ),
+          );
+        }, timeoutMs),
+      };
+      queue.push(waiter);
     });
-    const tail = previous ? previous.then(() => mine) : mine;
-    this.tails.set(key, tail);
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  /** Hands the key to the next waiter, or frees it; a second call does nothing. */
+  private releaser(key: string): () => void {
     let released = false;
-    // The entry goes only once the whole chain up to us has settled: a waiter that timed out must
-    // not let the next arrival skip a holder that is still running.
-    const forget = () => {
-      if (this.tails.get(key) === tail) this.tails.delete(key);
-    };
-    const done = () => {
+    return () => {
       if (released) return;
       released = true;
-      const left = (this.counts.get(key) ?? 1) - 1;
-      if (left > 0) this.counts.set(key, left);
-      else this.counts.delete(key);
-      release();
-      void tail.then(forget);
+      const queue = this.queues.get(key);
+      const next = queue?.shift();
+      if (!next) {
+        this.queues.delete(key);
+        return;
+      }
+      clearTimeout(next.timer);
+      next.grant(this.releaser(key));
     };
-    if (!previous) return done;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), timeoutMs);
-    });
-    const outcome = await Promise.race([previous.then(() => "ok" as const), timedOut]);
-    clearTimeout(timer);
-    if (outcome === "timeout") {
-      done();
-      throw new CherryError(
-        "E_SESSION_LOCK_TIMEOUT",
-        `session ${key.slice(0, 8)}… is busy: another request held it for over ${timeoutMs} ms`,
-      );
-    }
-    return done;
   }
 }

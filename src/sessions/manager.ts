@@ -96,8 +96,12 @@ export class SessionManager {
     }
   }
 
-  /** Loads (and locks) the request's session. Throws E_STORE_UNAVAILABLE or E_SESSION_LOCK_TIMEOUT. */
-  async begin(req: IncomingMessage, secure: boolean): Promise<RequestSession> {
+  /**
+   * Loads (and locks) the request's session. Throws E_STORE_UNAVAILABLE or E_SESSION_LOCK_TIMEOUT.
+   * Synchronous when it can be (no cookie, the cookie store, or a free lock on a store that answers
+   * synchronously: ram, file, sqlite): each await on the hot path costs a turn of the event loop.
+   */
+  begin(req: IncomingMessage, secure: boolean): RequestSession | Promise<RequestSession> {
     const raw = this.cookieValue(req);
     const { sealer, store } = this.backend;
     if (sealer) {
@@ -107,21 +111,66 @@ export class SessionManager {
     }
     if (!store || !isSessionId(raw))
       return new RequestSession(this, secure, undefined, undefined, undefined, false);
-    const locked = this.config.locking === "implicit" ? await this.lockSession(raw, store) : undefined;
-    const release = locked?.release;
-    // A request queued behind others of its session starts from their unwritten state.
-    let stored: StoredSession | undefined = release ? this.chains.get(raw)?.state : undefined;
+    if (this.config.locking !== "implicit") return this.load(raw, store, secure, undefined);
+    const release = this.crossProcess ? undefined : this.locks.tryAcquire(raw);
+    if (!release) return this.beginQueued(raw, store, secure);
+    const unwritten = this.chains.get(raw)?.state;
+    return unwritten ? this.opened(raw, unwritten, secure, release) : this.load(raw, store, secure, release);
+  }
+
+  /** Reads the session with the lock (if any) held; releases it when there is nothing to hold. */
+  private load(
+    id: string,
+    store: SessionStore,
+    secure: boolean,
+    release: (() => void) | undefined,
+  ): RequestSession | Promise<RequestSession> {
+    let got: StoredSession | undefined | Promise<StoredSession | undefined>;
     try {
-      stored ??= await (locked?.prefetched ?? store.get(raw));
+      got = store.get(id);
     } catch (error) {
       release?.();
       throw storeError(error);
     }
+    if (!(got instanceof Promise)) return this.opened(id, got, secure, release);
+    return got.then(
+      (stored) => this.opened(id, stored, secure, release),
+      (error) => {
+        release?.();
+        throw storeError(error);
+      },
+    );
+  }
+
+  private opened(
+    id: string,
+    stored: StoredSession | undefined,
+    secure: boolean,
+    release: (() => void) | undefined,
+  ): RequestSession {
     if (!stored || !(stored.expiresAt > this.now())) {
       release?.();
       return new RequestSession(this, secure, undefined, undefined, undefined, false);
     }
-    return new RequestSession(this, secure, raw, stored, release, false);
+    return new RequestSession(this, secure, id, stored, release, false);
+  }
+
+  /** The slow path: wait for the in-process lock, take the cross-process one when needed. */
+  private async beginQueued(raw: string, store: SessionStore, secure: boolean): Promise<RequestSession> {
+    const locked = await this.lockSession(raw, store);
+    const release = locked.release;
+    // A request queued behind others of its session starts from their unwritten state.
+    const unwritten = this.chains.get(raw)?.state;
+    if (unwritten) return this.opened(raw, unwritten, secure, release);
+    if (!locked.prefetched) return this.load(raw, store, secure, release);
+    let stored: StoredSession | undefined;
+    try {
+      stored = await locked.prefetched;
+    } catch (error) {
+      release();
+      throw storeError(error);
+    }
+    return this.opened(raw, stored, secure, release);
   }
 
   /** The in-process lock of a session, plus the store's cross-process one when needed. */
@@ -225,6 +274,22 @@ export class SessionManager {
       throw error;
     }
     for (const settle of chain.pending) settle();
+  }
+
+  /**
+   * Destroys the record; earlier requests of the group that waited for their write are answered
+   * once it is gone (this later request cleared what they wrote). The caller holds the lock.
+   */
+  async destroyGrouped(id: string): Promise<void> {
+    const chain = this.chains.get(id);
+    this.chains.delete(id);
+    try {
+      await this.backend.store?.destroy(id);
+    } catch (error) {
+      for (const settle of chain?.pending ?? []) settle(storeError(error));
+      throw error;
+    }
+    for (const settle of chain?.pending ?? []) settle();
   }
 
   /** Whether earlier requests of this session left a state that is not written yet. */

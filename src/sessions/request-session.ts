@@ -148,8 +148,11 @@ export class RequestSession implements Session {
           };
         }
         if (!hasData && changed) {
-          release?.();
-          await store.destroy(id);
+          try {
+            await manager.destroyGrouped(id);
+          } finally {
+            release?.();
+          }
           return { vary, setCookie: expiredCookie(config, this.secure) };
         }
         if (manager.hasUnwritten(id) || due) {
@@ -220,7 +223,8 @@ export class RequestSession implements Session {
       };
     }
     if ((!changed && !due && this.loadedId) || !serialized) return { vary };
-    const sealed = backend.sealer?.seal({ id: this.id, data: serialized.data, expiresAt }) ?? "";
+    const sealed =
+      backend.sealer?.seal({ id: this.id, data: serialized.data, expiresAt }, serialized.json) ?? "";
     const header = sessionCookie(config, sealed, this.secure, persistentAge);
     if (header.length > COOKIE_LIMIT) {
       throw new CherryError(

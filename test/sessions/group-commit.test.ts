@@ -24,6 +24,10 @@ export default class Root {
     await new Promise((r) => setTimeout(r, 5));
     throw new Error("handler failed");
   }
+  async clear(request) {
+    request.sessionMap.clear();
+    return "cleared";
+  }
   peek(request) { return String(request.sessionMap.get("n", 0)); }
   writes() { return String(control.writes); }
   fail(request) { control.failWrites = request.params.on === "1"; return "ok"; }
@@ -81,5 +85,19 @@ describe("group commit (queued requests of one session)", () => {
     expect(answers.slice(0, 5).every((r) => r.status === 200)).toBe(true);
     expect(answers[5].status).toBe(500);
     expect(await client.text("/peek")).toBe("6");
+  });
+
+  it("answers queued requests whose state a later request of the group cleared", async () => {
+    app = await serveApp({ "RootServer.cfg": "[session]\nstorageType = custom\n", "src/root.ts": APP });
+    const client = new Client(app.url);
+    await client.get("/inc");
+    const cookie = `CherryPySession=${client.jar.get("CherryPySession")}`;
+    const answers = await Promise.all([
+      ...Array.from({ length: 5 }, () => fetch(new URL("/inc", app?.url), { headers: { cookie } })),
+      fetch(new URL("/clear", app.url), { headers: { cookie } }),
+    ]);
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(answers[5].headers.get("set-cookie")).toMatch(/Expires=Thu, 01 Jan 1970/);
+    expect(await client.text("/peek")).toBe("0");
   });
 });

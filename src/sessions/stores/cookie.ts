@@ -49,15 +49,14 @@ export class CookieSealer {
     this.aad = Buffer.from(cookieName, "utf8");
   }
 
-  seal(session: SealedSession): string {
+  /** `json`, when given, is `session.data` already serialized (the manager has it): not redone. */
+  seal(session: SealedSession, json?: string): string {
     const { key, kid } = this.keys[0];
     const iv = randomBytesPooled(IV_BYTES);
     const cipher = createCipheriv("aes-256-gcm", key, iv).setAAD(this.aad);
-    const plain = Buffer.from(
-      JSON.stringify({ i: session.id, d: session.data, e: session.expiresAt }),
-      "utf8",
-    );
-    const body = Buffer.concat([cipher.update(plain), cipher.final()]);
+    const plain = `{"i":${JSON.stringify(session.id)},"d":${json ?? JSON.stringify(session.data)},"e":${session.expiresAt}}`;
+    const body = cipher.update(plain, "utf8");
+    cipher.final(); // GCM is a stream mode: final() adds no bytes, it computes the tag
     return Buffer.concat([Buffer.of(VERSION), kid, iv, body, cipher.getAuthTag()]).toString("base64url");
   }
 
