@@ -36,7 +36,11 @@ async function storeFor(name) {
   if (name === "redis") {
     const { createClient } = await import("redis");
     const { RedisStore } = await import("connect-redis");
-    const client = createClient({ url: process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/0" });
+    // BENCH_REDIS_NO_TIMEOUT=1: without node-redis's per-command timer, as cherry runs it (a fairness check).
+    const client = createClient({
+      url: process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/0",
+      ...(process.env.BENCH_REDIS_NO_TIMEOUT ? { commandOptions: { timeout: 0 } } : {}),
+    });
     await client.connect();
     return new RedisStore({ client, prefix: process.env.BENCH_PREFIX ?? "bench:" });
   }

@@ -93,6 +93,40 @@ describeRedis(`redis going away${redisBin ? "" : " (skipped: redis-server is not
     }
   }, 30_000);
 
+  it("answers 503 when Redis hangs (SIGSTOP) instead of waiting forever, and recovers on SIGCONT", async () => {
+    if (!redisBin) throw new Error("redis-server is required");
+    const port = await freePort();
+    const redis = await startRedis(redisBin, port);
+    const app = await serveApp({
+      "RootServer.cfg": `[session]\nstorageType = redis\nstorageUrl = redis://127.0.0.1:${port}/0?commandTimeout=400\n`,
+      "src/root.ts": APP,
+    });
+    try {
+      const browser = new Client(app.url);
+      expect(await browser.text("/")).toBe("1");
+      redis.kill("SIGSTOP");
+      const started = Date.now();
+      const hung = await browser.get("/");
+      expect(hung.status).toBe(503);
+      // The watchdog pings every 200 ms and gives up after 400: well under the 30 s lock timeout.
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect((await fetch(new URL("/health", app.url))).status).toBe(200);
+      redis.kill("SIGCONT");
+      let answer = "";
+      for (let i = 0; i < 100 && answer !== "2"; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        const res = await browser.get("/");
+        answer = res.status === 200 ? await res.text() : "";
+      }
+      // The update of the request that failed was never applied: the count goes on from 1.
+      expect(answer).toBe("2");
+    } finally {
+      redis.kill("SIGCONT");
+      await app.close();
+      await stop(redis);
+    }
+  }, 30_000);
+
   it("says which URL failed when Redis is down at startup (exit 1)", async () => {
     const port = await freePort();
     const dir = tempDir({
