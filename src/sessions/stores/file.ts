@@ -17,7 +17,6 @@ import {
   readFileSync,
   rmSync,
   type Stats,
-  unlinkSync,
   utimesSync,
 } from "node:fs";
 import path from "node:path";
@@ -195,32 +194,67 @@ export class FileStore implements SessionStore {
   /**
    * Removes expired sessions and live ones that cannot be read. A file is removed only if a fresh
    * stat still shows the expiry it was judged by, so a request that renewed it meanwhile wins.
+   * Unlinks dominate a purge (the kernel frees each inode): they run in the thread pool, several
+   * at once, overlapping the scan, which stays synchronous (cheap per file).
    */
   async purge({ now, all, dryRun, onProgress }: PurgeOptions): Promise<PurgeResult> {
     const result: PurgeResult = { removed: 0, kept: 0, unreadable: 0 };
-    for await (const batch of this.batches()) {
-      onProgress?.(result.removed + result.kept);
-      for (const entry of batch) {
-        const file = this.pathOf(entry.id);
-        let remove = all || entry.expiresAt <= now;
-        if (!remove && !readableSync(file)) {
-          remove = true;
-          result.unreadable++;
+    const unlinks = new UnlinkQueue();
+    try {
+      for await (const batch of this.batches()) {
+        onProgress?.(result.removed + result.kept);
+        for (const entry of batch) {
+          const file = this.pathOf(entry.id);
+          let remove = all || entry.expiresAt <= now;
+          if (!remove && !readableSync(file)) {
+            remove = true;
+            result.unreadable++;
+          }
+          if (!remove) {
+            result.kept++;
+            continue;
+          }
+          result.removed++;
+          if (dryRun) continue;
+          if (all || lstatOrUndefined(file)?.mtimeMs === entry.expiresAt) await unlinks.add(file);
         }
-        if (!remove) {
-          result.kept++;
-          continue;
-        }
-        result.removed++;
-        if (dryRun) continue;
-        if (all || lstatOrUndefined(file)?.mtimeMs === entry.expiresAt) unlinkQuietly(file);
       }
+    } finally {
+      await unlinks.drain();
     }
     onProgress?.(result.removed + result.kept);
     return result;
   }
 }
 
+/** Unlinks in the thread pool, a bounded number at a time; the first real error is thrown by drain(). */
+class UnlinkQueue {
+  private readonly inFlight = new Set<Promise<void>>();
+  private error: unknown;
+
+  /** Resolves at once while there is room, else when one of those in flight is done. */
+  async add(file: string): Promise<void> {
+    const done: Promise<void> = fs.unlink(file).then(
+      () => {
+        this.inFlight.delete(done);
+      },
+      (error: NodeJS.ErrnoException) => {
+        this.inFlight.delete(done);
+        if (error.code !== "ENOENT") this.error ??= error;
+      },
+    );
+    this.inFlight.add(done);
+    if (this.inFlight.size >= UNLINKS_IN_FLIGHT) await Promise.race(this.inFlight);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.inFlight);
+    if (this.error) throw this.error;
+  }
+}
+
+/** Enough to keep the thread pool (4 threads by default) busy while the scan goes on. */
+const UNLINKS_IN_FLIGHT = 16;
 const BATCH = 512;
 
 function lstatOrUndefined(file: string): Stats | undefined {
@@ -228,14 +262,6 @@ function lstatOrUndefined(file: string): Stats | undefined {
     return lstatSync(file);
   } catch {
     return undefined;
-  }
-}
-
-function unlinkQuietly(file: string): void {
-  try {
-    unlinkSync(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
   }
 }
 
