@@ -13,7 +13,7 @@ import { SessionManager } from "../sessions/manager.js";
 import { sameListen, sameStore, summarize } from "./_reload.js";
 import { type AppError, formatAppError } from "./app-error.js";
 import { type AppState, createRequestHandler } from "./handler.js";
-import { createHttpServer, listen } from "./listen.js";
+import { createHttpServer, listen, type ServerLimits } from "./listen.js";
 import { LiveReload } from "./live-reload.js";
 import { type AppBuilder, createAppBuilder } from "./loader.js";
 import { createStaticHandler } from "./static.js";
@@ -34,6 +34,8 @@ export interface ServeOptions {
   announce?: boolean;
   /** Clock for session expiry, epoch ms (tests inject one instead of sleeping). */
   now?: () => number;
+  /** Client timeouts; the hardened defaults unless an embedder (or a test) needs others. */
+  limits?: ServerLimits;
 }
 
 export interface RunningServer {
@@ -99,7 +101,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let server: http.Server;
   let url: string;
   try {
-    server = createHttpServer(config.server, listener);
+    server = createHttpServer(config.server, listener, options.limits);
     url = await listen(server, config.server);
   } catch (error) {
     await builder.dispose();
@@ -186,7 +188,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       logger = createLogger({ logToScreen: next.server.logToScreen, logFile: next.server.logFile });
     for (const note of next.notes) logger.warn(note);
     if (!sameListen(previous.server, next.server)) {
-      const fresh = createHttpServer(next.server, listener);
+      const fresh = createHttpServer(next.server, listener, options.limits);
       try {
         url = await listen(fresh, next.server);
       } catch (error) {

@@ -7,13 +7,36 @@ import { CherryError } from "../errors.js";
 
 type Listener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
+/** How long a client may take, in ms. Not config keys (DESIGN.md fixes those): the hardened defaults. */
+export interface ServerLimits {
+  /** From connection (or the previous request) to the end of the headers: slow-header clients. */
+  headersTimeoutMs: number;
+  /** For the whole request, body included: slow-body clients. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long. */
+  keepAliveTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  headersTimeoutMs: 20_000,
+  requestTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+};
+
 /** The socket part: a hardened http(s) server that lives across reloads. */
-export function createHttpServer(config: ServerConfig, listener: Listener): http.Server {
+export function createHttpServer(
+  config: ServerConfig,
+  listener: Listener,
+  limits: ServerLimits = DEFAULT_LIMITS,
+): http.Server {
   const options: http.ServerOptions = {
     keepAlive: true,
-    keepAliveTimeout: 5_000,
-    headersTimeout: 20_000,
-    requestTimeout: 60_000,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    // Node checks those two timeouts every 30 s by default: a 20 s limit could let a slow client
+    // hold its socket for 50. Checking a few times per limit bounds it closely.
+    connectionsCheckingInterval: Math.max(50, Math.min(1_000, limits.headersTimeoutMs / 4)),
     maxHeaderSize: 16 * 1024,
   };
   if (config.sslKeyFile && config.sslCertificateFile) {

@@ -23,6 +23,12 @@ const APP = `export default class Root {
     request.sessionMap.set("n", n + 1);
     return String(n + 1);
   }
+  async slow(request) {
+    const n = request.sessionMap.get("n", 0);
+    await new Promise((r) => setTimeout(r, 10));
+    request.sessionMap.set("n", n + 1);
+    return String(n + 1);
+  }
 }`;
 const tag = `t${randomBytes(4).toString("hex")}`;
 const STORES: Record<string, string> = {
@@ -55,7 +61,7 @@ async function hammer(urls: string[], cookie: string, total: number, connections
 }
 
 async function firstCookie(url: string): Promise<string> {
-  const res = await fetch(`${url}/`);
+  const res = await fetch(url.endsWith("/slow") ? url : `${url}/`);
   await res.text();
   return (res.headers.get("set-cookie") ?? "").split(";")[0];
 }
@@ -73,6 +79,30 @@ describe.each(Object.keys(STORES))("4 workers x 50 connections on one session: %
       expect(ok).toBe(300);
       const final = await fetch(`${server.url}/`, { headers: { cookie } }).then((r) => r.text());
       expect(Number(final), `${store}: every one of 300 concurrent updates counted`).toBe(302);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+
+  it("ends the session issue's 5 clients x 30 requests (read, await 10 ms, write) at exactly 151", async () => {
+    const dir = tempDir({
+      "RootServer.cfg": `[server]\nsocketPort = 0\nlogToScreen = 0\n[session]\n${STORES[store]}\n`,
+      "src/root.ts": APP,
+    });
+    const server = await startCli(["serve", "--workers", "4", "-c", path.join(dir, "RootServer.cfg")], dir);
+    try {
+      const cookie = await firstCookie(`${server.url}/slow`);
+      await Promise.all(
+        Array.from({ length: 5 }, async () => {
+          for (let i = 0; i < 30; i++) {
+            const res = await fetch(`${server.url}/slow`, { headers: { cookie } });
+            expect(res.status).toBe(200);
+            await res.text();
+          }
+        }),
+      );
+      const final = await fetch(`${server.url}/slow`, { headers: { cookie } }).then((r) => r.text());
+      expect(final).toBe("152");
     } finally {
       await server.stop();
     }

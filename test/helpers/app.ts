@@ -3,6 +3,7 @@ import path from "node:path";
 import type { FlagValues } from "../../src/config/types.js";
 import type { Logger } from "../../src/log.js";
 import { type RunningServer, startServer } from "../../src/server/dev-server.js";
+import type { ServerLimits } from "../../src/server/listen.js";
 import { tempDir } from "./tmp.js";
 
 export const COUNTER = `import type { Request } from "cherry";
@@ -43,7 +44,13 @@ export interface TestApp {
 /** Serves an app made of `files` (RootServer.cfg gets socketPort = 0 unless it sets one). */
 export async function serveApp(
   files: Record<string, string>,
-  options: { watch?: boolean; liveReload?: boolean; flags?: FlagValues; now?: () => number } = {},
+  options: {
+    watch?: boolean;
+    liveReload?: boolean;
+    flags?: FlagValues;
+    now?: () => number;
+    limits?: ServerLimits;
+  } = {},
 ): Promise<TestApp> {
   const cfg = files["RootServer.cfg"] ?? "";
   const withPort = /socketPort|socketFile/.test(cfg)
@@ -59,6 +66,7 @@ export async function serveApp(
     liveReload: options.liveReload,
     flags: options.flags,
     now: options.now,
+    limits: options.limits,
     logger,
     drainMs: 2000,
   });

@@ -4,6 +4,7 @@
  */
 import { readdirSync } from "node:fs";
 import http from "node:http";
+import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newSessionId } from "../../src/sessions/ids.js";
@@ -76,5 +77,61 @@ describe("floods", () => {
     });
     expect(res.status).toBe(413);
     expect((await fetch(app.url)).status).toBe(200);
+  });
+});
+
+/** Opens a socket, writes `head` at once, then one byte of `trickle` every `everyMs`; resolves when the server ends it. */
+function slowClient(url: string, head: string, trickle: string, everyMs: number) {
+  const { port, hostname } = new URL(url);
+  const started = Date.now();
+  return new Promise<{ ms: number; answer: string }>((resolve) => {
+    const socket = net.connect(Number(port), hostname, () => socket.write(head));
+    let answer = "";
+    let i = 0;
+    const timer = setInterval(() => {
+      if (!socket.destroyed && i < trickle.length) socket.write(trickle[i++]);
+    }, everyMs);
+    socket.on("data", (chunk) => {
+      answer += chunk;
+    });
+    const done = () => {
+      clearInterval(timer);
+      resolve({ ms: Date.now() - started, answer });
+    };
+    socket.on("close", done);
+    socket.on("error", () => undefined);
+  });
+}
+
+describe("slow clients", () => {
+  it("are cut off by the header and request timeouts while other clients are served", async () => {
+    const slow = await serveApp(
+      { "RootServer.cfg": "[session]\nstorageType = ram\n", "src/root.ts": APP },
+      { limits: { headersTimeoutMs: 400, requestTimeoutMs: 800, keepAliveTimeoutMs: 5000 } },
+    );
+    try {
+      const endless = "X-Slow: a".padEnd(200, "a");
+      const [headers, body, normal] = await Promise.all([
+        // Headers one byte every 50 ms: never finished, so the header timeout must end it.
+        slowClient(slow.url, "GET / HTTP/1.1\r\nHost: x\r\n", endless, 50),
+        // Headers at once, then a body one byte every 50 ms: the request timeout must end it.
+        slowClient(
+          slow.url,
+          "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 200\r\n\r\n",
+          "b".repeat(200),
+          50,
+        ),
+        new Promise((r) => setTimeout(r, 200)).then(() => fetch(slow.url).then((r) => r.status)),
+      ]);
+      expect(headers.answer).toMatch(/^HTTP\/1\.1 408/);
+      expect(headers.ms).toBeGreaterThanOrEqual(400);
+      expect(headers.ms).toBeLessThan(3000);
+      expect(body.answer).toMatch(/^HTTP\/1\.1 408/);
+      expect(body.ms).toBeGreaterThanOrEqual(800);
+      expect(body.ms).toBeLessThan(4000);
+      expect(normal).toBe(200);
+    } finally {
+      await slow.close();
+    }
   });
 });

@@ -4,8 +4,18 @@
  * by itself. Redis runs as a private redis-server of this test, never the machine's shared one.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import net from "node:net";
+import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { Client, serveApp } from "../helpers/app.js";
@@ -139,6 +149,122 @@ describeRedis(`redis going away${redisBin ? "" : " (skipped: redis-server is not
     expect(result.output).not.toContain("hunter2");
   });
 });
+
+/** The PostgreSQL server binaries (Debian keeps them out of PATH), newest version first. */
+function postgresBin(): string | undefined {
+  const root = "/usr/lib/postgresql";
+  if (!existsSync(root)) return undefined;
+  const versions = readdirSync(root).sort((a, b) => Number(b) - Number(a));
+  const dir = versions.map((v) => path.join(root, v, "bin")).find((d) => existsSync(path.join(d, "initdb")));
+  return dir;
+}
+
+/** A private PostgreSQL cluster (initdb refuses root: run as the postgres user then). */
+class PrivateCluster {
+  readonly dir = mkdtempSync(path.join(tmpdir(), "cherry-pg-"));
+  readonly data = path.join(this.dir, "data");
+  private child?: ChildProcess;
+
+  constructor(
+    private readonly bin: string,
+    readonly port: number,
+  ) {
+    if (userInfo().uid === 0)
+      chownSync(this.dir, Number(execFileSync("id", ["-u", "postgres"]).toString()), 0);
+    this.run("initdb", ["-D", this.data, "-A", "trust", "-U", "postgres", "--no-sync"]);
+  }
+
+  private command(tool: string, args: string[]): [string, string[]] {
+    const file = path.join(this.bin, tool);
+    return userInfo().uid === 0 ? ["runuser", ["-u", "postgres", "--", file, ...args]] : [file, args];
+  }
+
+  private run(tool: string, args: string[]): void {
+    const [file, argv] = this.command(tool, args);
+    execFileSync(file, argv, { stdio: "ignore" });
+  }
+
+  async start(): Promise<void> {
+    const [file, argv] = this.command("postgres", [
+      "-D",
+      this.data,
+      "-p",
+      String(this.port),
+      "-k",
+      this.dir,
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "fsync=off",
+    ]);
+    this.child = spawn(file, argv, { stdio: "ignore" });
+    for (let i = 0; i < 200; i++) {
+      try {
+        execFileSync(path.join(this.bin, "pg_isready"), ["-q", "-h", "127.0.0.1", "-p", String(this.port)]);
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    throw new Error("the private PostgreSQL did not start");
+  }
+
+  /** Fast shutdown (SIGINT to the postmaster): clients are disconnected, the data stays. */
+  async stop(): Promise<void> {
+    const pidFile = path.join(this.data, "postmaster.pid");
+    if (!existsSync(pidFile)) return;
+    const pid = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+    process.kill(pid, "SIGINT");
+    for (let i = 0; i < 200 && existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 50));
+    if (this.child && this.child.exitCode === null) await new Promise((r) => this.child?.once("exit", r));
+  }
+
+  async remove(): Promise<void> {
+    await this.stop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+const pgBin = postgresBin();
+const describePostgres = pgBin || REQUIRE_SERVICES ? describe : describe.skip;
+
+describePostgres(
+  `postgres going away${pgBin ? "" : " (skipped: the PostgreSQL server binaries are not installed)"}`,
+  () => {
+    it("answers 503 while PostgreSQL is down, keeps cookieless pages up, and recovers by itself", async () => {
+      if (!pgBin) throw new Error("the PostgreSQL server binaries are required");
+      const cluster = new PrivateCluster(pgBin, await freePort());
+      await cluster.start();
+      const app = await serveApp({
+        "RootServer.cfg": `[session]\nstorageType = postgres\nstorageUrl = postgres://postgres@127.0.0.1:${cluster.port}/postgres\n`,
+        "src/root.ts": APP,
+      });
+      try {
+        const browser = new Client(app.url);
+        expect(await browser.text("/")).toBe("1");
+        expect(await browser.text("/")).toBe("2");
+        await cluster.stop();
+        const down = await browser.get("/");
+        expect(down.status).toBe(503);
+        expect(await down.text()).toContain("session store unavailable");
+        expect((await fetch(new URL("/health", app.url))).status).toBe(200);
+        expect(app.logger.lines.some((l) => l.includes("[sessions] GET /"))).toBe(true);
+        await cluster.start();
+        let answer = "";
+        for (let i = 0; i < 100 && answer !== "3"; i++) {
+          const res = await browser.get("/");
+          answer = res.status === 200 ? await res.text() : "";
+          if (answer !== "3") await new Promise((r) => setTimeout(r, 50));
+        }
+        // The data survived the restart and the failed request changed nothing.
+        expect(answer).toBe("3");
+      } finally {
+        await app.close();
+        await cluster.remove();
+      }
+    }, 60_000);
+  },
+);
 
 describe("file store failing its writes", () => {
   it("answers 503, reports no success for a failed save, and recovers when the folder returns", async () => {
