@@ -47,9 +47,17 @@ export class PostgresStore implements SessionStore {
           `CREATE TABLE IF NOT EXISTS ${table} (id text PRIMARY KEY, data jsonb NOT NULL, expires_at timestamptz NOT NULL)`,
         );
         await client.query(`CREATE INDEX IF NOT EXISTS ${index} ON ${table} (expires_at)`);
+        // Lock rows need no durability (a crash ends their holders too): an UNLOGGED table writes
+        // no WAL, so taking and releasing a lock waits for no disk flush. Tables made by an
+        // earlier cherry are switched once.
         await client.query(
-          `CREATE TABLE IF NOT EXISTS ${locks} (id text PRIMARY KEY, token text NOT NULL, expires_at timestamptz NOT NULL)`,
+          `CREATE UNLOGGED TABLE IF NOT EXISTS ${locks} (id text PRIMARY KEY, token text NOT NULL, expires_at timestamptz NOT NULL)`,
         );
+        const { rows } = await client.query<{ logged: boolean }>(
+          "SELECT relpersistence = 'p' AS logged FROM pg_class WHERE oid = $1::regclass",
+          [locks],
+        );
+        if (rows[0]?.logged) await client.query(`ALTER TABLE ${locks} SET UNLOGGED`);
         await client.query("COMMIT");
       } catch (error) {
         await client.query("ROLLBACK").catch(() => undefined);
