@@ -4,6 +4,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { coldStart } from "./lib/cold-start.mjs";
+import { databaseAdminScenario } from "./lib/db-admin.mjs";
 import { purgeScenario } from "./lib/purge.mjs";
 import { reloadScenario } from "./lib/reload.mjs";
 import { writeReport } from "./lib/report.mjs";
@@ -100,6 +101,10 @@ if (wanted("cold")) {
 if (wanted("purge")) {
   log(`ls and purge on ${P.purgeSessions.toLocaleString("en-US")} file sessions, half expired`);
   results.purge = await purgeScenario({ sessions: P.purgeSessions, log });
+}
+if (wanted("admin")) {
+  log(`ls and purge on ${P.purgeSessions.toLocaleString("en-US")} sqlite, redis and postgres sessions`);
+  results.admin = await databaseAdminScenario({ sessions: P.purgeSessions, log });
 }
 
 writeReport(results, (Date.now() - started) / 1000, { P, quick, out: OUT, root: HERE, log });

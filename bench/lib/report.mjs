@@ -86,6 +86,18 @@ export function writeReport(r, seconds, { P, quick, out: OUT, root: HERE, log })
     for (const row of r.cold) out.push(`| ${row.name} | ${fmt(row.median)} | ${fmt(row.max)} |`);
     out.push("");
   }
+  if (r.admin?.length) {
+    out.push(
+      `## Database store administration: ${P.purgeSessions.toLocaleString("en-US")} sessions, half expired`,
+      "",
+      "Filled in bulk in the layout cherry creates; Redis drops its expired half by itself before the commands run.",
+      "",
+      "| command | seconds | peak RSS MB |",
+      "|---|---:|---:|",
+    );
+    for (const row of r.admin) out.push(`| ${row.name} | ${fmt(row.seconds, 2)} | ${fmt(row.rssMB)} |`);
+    out.push("");
+  }
   if (r.purge) {
     out.push(
       `## File store administration: ${P.purgeSessions.toLocaleString("en-US")} sessions, half expired`,
@@ -248,6 +260,15 @@ export function writeReport(r, seconds, { P, quick, out: OUT, root: HERE, log })
     "<= 1.5 s, <= 150 MB",
     pu && pu.seconds <= 1.5 && pu.rssMB <= 150,
   );
+  for (const row of r.admin ?? []) {
+    t(
+      "#6 sessions CLI",
+      `${row.name.replace(/^cherry /, "")}${scale}`,
+      `${fmt(row.seconds, 2)} s, ${fmt(row.rssMB)} MB`,
+      "<= 1.5 s, <= 150 MB",
+      row.seconds <= 1.5 && row.rssMB <= 150,
+    );
+  }
 
   out.push(
     "## Targets of the issues",

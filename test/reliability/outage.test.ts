@@ -266,6 +266,20 @@ describePostgres(
   },
 );
 
+describe("postgres down at startup", () => {
+  it("says which URL failed, without its password (exit 1)", async () => {
+    const port = await freePort();
+    const dir = tempDir({
+      "RootServer.cfg": `[server]\nsocketPort = 0\n[session]\nstorageType = postgres\nstorageUrl = postgres://app:hunter2@127.0.0.1:${port}/test\n`,
+      "src/root.ts": APP,
+    });
+    const result = await runToExit(["serve", "--no-watch"], dir);
+    expect(result.code).toBe(1);
+    expect(result.output).toContain(`cannot use postgres://app:***@127.0.0.1:${port}/test`);
+    expect(result.output).not.toContain("hunter2");
+  });
+});
+
 describe("file store failing its writes", () => {
   it("answers 503, reports no success for a failed save, and recovers when the folder returns", async () => {
     const app = await serveApp({

@@ -1,0 +1,141 @@
+// `cherry sessions ls --json` and `purge` on N sqlite, Redis and PostgreSQL sessions, half expired
+// (issue #6: "the same for sqlite, redis and postgres"). Each store is filled directly, in bulk, in
+// the layout cherry's store creates, then the CLI runs against it as a user would run it.
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { available, POSTGRES_URL, REDIS_URL, ROOT } from "./servers.mjs";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const PROBE = path.join(HERE, "rss-probe.mjs");
+const CLI = path.join(ROOT, "bin/cherry.js");
+const require = createRequire(import.meta.url);
+const HOUR = 3_600_000;
+
+function timed(args, cwd) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    execFile(
+      process.execPath,
+      ["--import", PROBE, CLI, ...args],
+      { cwd, maxBuffer: 1 << 30 },
+      (error, _out, err) => {
+        if (error) return reject(new Error(`cherry ${args.join(" ")}: ${err}`));
+        const rss = Number(/maxrss=(\d+)/.exec(err)?.[1] ?? 0);
+        resolve({ seconds: (performance.now() - t0) / 1000, rssMB: rss / 1024, summary: err.split("\n")[0] });
+      },
+    );
+  });
+}
+
+const id = () => randomBytes(20).toString("hex");
+const data = (i) => JSON.stringify({ pageViews: i, user: `user${i}` });
+
+async function fillSqlite(dir, n) {
+  // The store creates its own schema; then rows go in one transaction.
+  const { SqliteStore } = await import(path.join(ROOT, "dist/sessions/stores/sqlite.js"));
+  const file = path.join(dir, "sessions.db");
+  new SqliteStore(file).close();
+  const Database = require("better-sqlite3");
+  const db = new Database(file);
+  const insert = db.prepare("INSERT INTO cherry_sessions (id, data, expires_at) VALUES (?, ?, ?)");
+  const now = Date.now();
+  db.transaction(() => {
+    for (let i = 0; i < n; i++) insert.run(id(), data(i), i % 2 ? now + HOUR : now - HOUR);
+  })();
+  db.close();
+  return "storageType = sqlite";
+}
+
+async function fillRedis(_dir, n, tag) {
+  // Redis expires keys itself: the expired half gets a 1 s life and is gone before the commands run.
+  const { createClient } = await import("redis");
+  const client = createClient({ url: REDIS_URL });
+  await client.connect();
+  const at = Date.now();
+  for (let start = 0; start < n; start += 5000) {
+    const multi = client.multi();
+    for (let i = start; i < Math.min(n, start + 5000); i++)
+      multi.set(`${tag}:${id()}`, data(i), {
+        expiration: { type: "PXAT", value: i % 2 ? at + HOUR : at + 1000 },
+      });
+    await multi.execAsPipeline();
+  }
+  await client.close();
+  await new Promise((r) => setTimeout(r, Math.max(0, at + 1500 - Date.now())));
+  return `storageType = redis\nstorageUrl = ${REDIS_URL}?prefix=${tag}:`;
+}
+
+async function fillPostgres(_dir, n, tag) {
+  const pg = (await import("pg")).default;
+  const { PostgresStore } = await import(path.join(ROOT, "dist/sessions/stores/postgres.js"));
+  const store = await PostgresStore.connect({ url: POSTGRES_URL, schema: tag });
+  await store.close();
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  await client.query(
+    `INSERT INTO ${tag}.cherry_sessions (id, data, expires_at)
+     SELECT substr(md5(random()::text) || md5(random()::text), 1, 40), jsonb_build_object('pageViews', i, 'user', 'user' || i),
+            now() + CASE WHEN i % 2 = 1 THEN interval '1 hour' ELSE interval '-1 hour' END
+     FROM generate_series(0, $1 - 1) AS i`,
+    [n],
+  );
+  await client.end();
+  return `storageType = postgres\nstorageUrl = ${POSTGRES_URL}?schema=${tag}`;
+}
+
+async function dropPostgres(tag) {
+  const pg = (await import("pg")).default;
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS ${tag} CASCADE`);
+  await client.end();
+}
+
+async function dropRedis(tag) {
+  const { createClient } = await import("redis");
+  const client = createClient({ url: REDIS_URL });
+  await client.connect();
+  for await (const keys of client.scanIterator({ MATCH: `${tag}:*`, COUNT: 1000 }))
+    if (keys.length) await client.unlink(keys);
+  await client.close();
+}
+
+const STORES = [
+  { name: "sqlite", fill: fillSqlite },
+  { name: "redis", fill: fillRedis, needs: "redis", drop: dropRedis },
+  { name: "postgres", fill: fillPostgres, needs: "postgres", drop: dropPostgres },
+];
+
+/** Rows of {name, seconds, rssMB}: ls --json then purge, for each store, each on fresh data. */
+export async function databaseAdminScenario({ sessions, log }) {
+  const rows = [];
+  for (const store of STORES) {
+    if (store.needs && !(await available(store.needs))) {
+      log(`  ${store.name}: skipped (${store.needs} is not running)`);
+      continue;
+    }
+    for (const command of [["ls", "--json"], ["purge"]]) {
+      const dir = mkdtempSync(path.join(tmpdir(), "cherry-bench-admin-"));
+      const tag = `benchadmin${randomBytes(4).toString("hex")}`;
+      try {
+        const session = await store.fill(dir, sessions, tag);
+        writeFileSync(path.join(dir, "RootServer.cfg"), `[session]\n${session}\n`);
+        const result = await timed(["sessions", ...command], dir);
+        const name = `cherry ${store.name} ${command.join(" ")}`;
+        rows.push({ name, seconds: result.seconds, rssMB: result.rssMB });
+        log(
+          `  ${name}: ${result.seconds.toFixed(2)} s, peak RSS ${result.rssMB.toFixed(0)} MB ${result.summary}`,
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+        await store.drop?.(tag);
+      }
+    }
+  }
+  return rows;
+}
