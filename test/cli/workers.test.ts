@@ -66,13 +66,18 @@ async function firstCookie(url: string): Promise<string> {
   return (res.headers.get("set-cookie") ?? "").split(";")[0];
 }
 
+/** `cherry serve --workers 4` on `store`, in a folder of its own. */
+function fourWorkers(store: string) {
+  const dir = tempDir({
+    "RootServer.cfg": `[server]\nsocketPort = 0\nlogToScreen = 0\n[session]\n${STORES[store]}\n`,
+    "src/root.ts": APP,
+  });
+  return startCli(["serve", "--workers", "4", "-c", path.join(dir, "RootServer.cfg")], dir);
+}
+
 describe.each(Object.keys(STORES))("4 workers x 50 connections on one session: %s", (store) => {
   it("loses no update", async () => {
-    const dir = tempDir({
-      "RootServer.cfg": `[server]\nsocketPort = 0\nlogToScreen = 0\n[session]\n${STORES[store]}\n`,
-      "src/root.ts": APP,
-    });
-    const server = await startCli(["serve", "--workers", "4", "-c", path.join(dir, "RootServer.cfg")], dir);
+    const server = await fourWorkers(store);
     try {
       const cookie = await firstCookie(server.url);
       const ok = await hammer([server.url], cookie, 300, 50);
@@ -85,11 +90,7 @@ describe.each(Object.keys(STORES))("4 workers x 50 connections on one session: %
   }, 60_000);
 
   it("ends the session issue's 5 clients x 30 requests (read, await 10 ms, write) at exactly 151", async () => {
-    const dir = tempDir({
-      "RootServer.cfg": `[server]\nsocketPort = 0\nlogToScreen = 0\n[session]\n${STORES[store]}\n`,
-      "src/root.ts": APP,
-    });
-    const server = await startCli(["serve", "--workers", "4", "-c", path.join(dir, "RootServer.cfg")], dir);
+    const server = await fourWorkers(store);
     try {
       const cookie = await firstCookie(`${server.url}/slow`);
       await Promise.all(

@@ -46,56 +46,58 @@ async function hot(n: number, path: string, cookie: string) {
   );
 }
 
+/** Serves APP on the custom store and opens one session: its browser and its Cookie header. */
+async function oneSession() {
+  const served = await serveApp({
+    "RootServer.cfg": "[session]\nstorageType = custom\n",
+    "src/root.ts": APP,
+  });
+  app = served;
+  const client = new Client(served.url);
+  await client.get("/inc");
+  return { client, cookie: `CherryPySession=${client.jar.get("CherryPySession")}`, url: served.url };
+}
+
+/** Five /inc requests of one session at once, then one to `last`, queued behind them. */
+function fiveIncsThen(last: string, cookie: string) {
+  return Promise.all([
+    ...Array.from({ length: 5 }, () => fetch(new URL("/inc", app?.url), { headers: { cookie } })),
+    fetch(new URL(last, app?.url), { headers: { cookie } }),
+  ]);
+}
+
 describe("group commit (queued requests of one session)", () => {
   it("writes fewer times than it answers, and loses nothing", async () => {
-    app = await serveApp({ "RootServer.cfg": "[session]\nstorageType = custom\n", "src/root.ts": APP });
-    const client = new Client(app.url);
-    await client.get("/inc");
-    const cookie = `CherryPySession=${client.jar.get("CherryPySession")}`;
-    const before = Number(await (await fetch(new URL("/writes", app.url))).text());
+    const { client, cookie, url } = await oneSession();
+    const before = Number(await (await fetch(new URL("/writes", url))).text());
     const answers = await hot(40, "/inc", cookie);
     expect(answers.every((r) => r.status === 200)).toBe(true);
-    const writes = Number(await (await fetch(new URL("/writes", app.url))).text()) - before;
+    const writes = Number(await (await fetch(new URL("/writes", url))).text()) - before;
     expect(await client.text("/peek")).toBe("41");
     expect(writes).toBeLessThan(40);
     expect(writes).toBeGreaterThanOrEqual(1);
   });
 
   it("fails every request of a group whose write failed: none reports success", async () => {
-    app = await serveApp({ "RootServer.cfg": "[session]\nstorageType = custom\n", "src/root.ts": APP });
-    const client = new Client(app.url);
-    await client.get("/inc");
-    const cookie = `CherryPySession=${client.jar.get("CherryPySession")}`;
-    await fetch(new URL("/fail?on=1", app.url));
+    const { client, cookie, url } = await oneSession();
+    await fetch(new URL("/fail?on=1", url));
     const answers = await hot(10, "/inc", cookie);
     expect(answers.every((r) => r.status >= 500)).toBe(true);
-    await fetch(new URL("/fail?on=0", app.url));
+    await fetch(new URL("/fail?on=0", url));
     expect(await client.text("/peek")).toBe("1");
   });
 
   it("still writes the group when its last request throws", async () => {
-    app = await serveApp({ "RootServer.cfg": "[session]\nstorageType = custom\n", "src/root.ts": APP });
-    const client = new Client(app.url);
-    await client.get("/inc");
-    const cookie = `CherryPySession=${client.jar.get("CherryPySession")}`;
-    const answers = await Promise.all([
-      ...Array.from({ length: 5 }, () => fetch(new URL("/inc", app?.url), { headers: { cookie } })),
-      fetch(new URL("/incThenThrow", app.url), { headers: { cookie } }),
-    ]);
+    const { client, cookie } = await oneSession();
+    const answers = await fiveIncsThen("/incThenThrow", cookie);
     expect(answers.slice(0, 5).every((r) => r.status === 200)).toBe(true);
     expect(answers[5].status).toBe(500);
     expect(await client.text("/peek")).toBe("6");
   });
 
   it("answers queued requests whose state a later request of the group cleared", async () => {
-    app = await serveApp({ "RootServer.cfg": "[session]\nstorageType = custom\n", "src/root.ts": APP });
-    const client = new Client(app.url);
-    await client.get("/inc");
-    const cookie = `CherryPySession=${client.jar.get("CherryPySession")}`;
-    const answers = await Promise.all([
-      ...Array.from({ length: 5 }, () => fetch(new URL("/inc", app?.url), { headers: { cookie } })),
-      fetch(new URL("/clear", app.url), { headers: { cookie } }),
-    ]);
+    const { client, cookie } = await oneSession();
+    const answers = await fiveIncsThen("/clear", cookie);
     expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
     expect(answers[5].headers.get("set-cookie")).toMatch(/Expires=Thu, 01 Jan 1970/);
     expect(await client.text("/peek")).toBe("0");
