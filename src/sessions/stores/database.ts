@@ -6,7 +6,8 @@ import type { SessionStore } from "../store.js";
  * storageUrl are cherry's own and are removed before the URL reaches the driver: `?prefix=` (redis
  * key prefix, default cherry:sess:, so several apps can share one server), `?commandTimeout=` (redis:
  * ms without an answer after which the connection is deemed stuck and replaced, default 5000) and
- * `?schema=` (postgres schema of the cherry_sessions table).
+ * `?schema=` (postgres schema of the cherry_sessions table) and `?poolSize=` (postgres connections
+ * per process, default 10).
  */
 export async function createDatabaseStore(config: CherryConfig): Promise<SessionStore> {
   const { storageType, storageFile, storageUrl } = config.session;
@@ -24,9 +25,14 @@ export async function createDatabaseStore(config: CherryConfig): Promise<Session
       commandTimeoutMs: timeout > 0 ? timeout : undefined,
     });
   }
-  const { url, own } = splitUrl(storageUrl, ["schema"]);
+  const { url, own } = splitUrl(storageUrl, ["schema", "poolSize"]);
   const { PostgresStore } = await import("./postgres.js");
-  return PostgresStore.connect({ url, schema: own.schema });
+  const poolSize = Number(own.poolSize);
+  return PostgresStore.connect({
+    url,
+    schema: own.schema,
+    poolSize: Number.isInteger(poolSize) && poolSize > 0 ? poolSize : undefined,
+  });
 }
 
 /** The URL without cherry's own query parameters, and their values. */
