@@ -55,7 +55,7 @@ export function writeReport(r, seconds, { P, quick, out: OUT, root: HERE, log })
     );
   }
   if (r.reload) {
-    out.push("## Reload: file write to new code served", "");
+    out.push(`## Reload: file write to new code served (${P.trials} reloads each, under load)`, "");
     out.push(
       "| tool | median ms | max ms | refused during reloads | RAM session |",
       "|---|---:|---:|---:|---|",
@@ -141,7 +141,7 @@ export function writeReport(r, seconds, { P, quick, out: OUT, root: HERE, log })
   );
   t(
     "#3 serve",
-    "refused connections during reloads",
+    `refused connections during ${P.trials} reloads`,
     cr ? String(cr.refused) : "n/a",
     "0, RAM sessions kept",
     cr && cr.refused === 0 && cr.sessionKept,
