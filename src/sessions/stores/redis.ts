@@ -29,6 +29,11 @@ export interface RedisStoreOptions {
 }
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
+/**
+ * Keys asked per SCAN page by ls and purge. Measured on 50,000 sessions: 1000 peaked at 142-147 MB
+ * (each page's pipelined replies), 250 at 117 MB and was no slower.
+ */
+const SCAN_PAGE = 250;
 
 function newClient(options: RedisStoreOptions, onError: (error: Error) => void): RedisClientType {
   const client: RedisClientType = createClient({
@@ -156,7 +161,7 @@ export class RedisStore implements SessionStore {
   }
 
   async *list(): AsyncIterable<SessionListing> {
-    for await (const keys of this.client.scanIterator({ MATCH: `${this.prefix}*`, COUNT: 1000 })) {
+    for await (const keys of this.client.scanIterator({ MATCH: `${this.prefix}*`, COUNT: SCAN_PAGE })) {
       if (keys.length === 0) continue;
       const multi = this.client.multi();
       for (const key of keys) multi.pExpireTime(key).strLen(key);
@@ -173,7 +178,7 @@ export class RedisStore implements SessionStore {
   /** Redis expires keys itself; purge removes what it was asked to (all) and unreadable values. */
   async purge({ all, dryRun }: PurgeOptions): Promise<PurgeResult> {
     const result: PurgeResult = { removed: 0, kept: 0, unreadable: 0 };
-    for await (const keys of this.client.scanIterator({ MATCH: `${this.prefix}*`, COUNT: 1000 })) {
+    for await (const keys of this.client.scanIterator({ MATCH: `${this.prefix}*`, COUNT: SCAN_PAGE })) {
       const sessions = keys.filter((k) => !k.startsWith(`${this.prefix}lock:`));
       if (sessions.length === 0) continue;
       let doomed = sessions;
