@@ -169,28 +169,16 @@ async function route(
     }
   }
   const { body: out, type } = toBody(result);
-  // Most handlers set no header: then cherry's own go out as one literal, with no merging.
-  let headers: OutgoingHeaders | undefined;
-  let contentType = type;
-  if (hasAny(response.headers)) {
-    headers = { ...response.headers };
-    contentType = findHeader(headers, "content-type") ?? type;
-    if (setCookie) appendHeader(headers, "Set-Cookie", setCookie);
-    if (vary) appendHeader(headers, "Vary", "Cookie");
-  } else if (setCookie)
-    headers = vary ? { "Set-Cookie": setCookie, Vary: "Cookie" } : { "Set-Cookie": setCookie };
-  else if (vary) headers = { Vary: "Cookie" };
+  const headers: OutgoingHeaders = { ...response.headers };
+  if (setCookie) appendHeader(headers, "Set-Cookie", setCookie);
+  if (vary) appendHeader(headers, "Vary", "Cookie");
+  const contentType = findHeader(headers, "content-type") ?? type;
   const html = contentType?.startsWith("text/html") ?? false;
   const payload = html && typeof out === "string" ? withReload(state, out) : out;
   return send(res, req, response.status, payload, contentType, headers);
 }
 
 type OutgoingHeaders = Record<string, string | number | string[]>;
-
-function hasAny(headers: object): boolean {
-  for (const _ in headers) return true;
-  return false;
-}
 
 function sessionFailure(
   state: AppState,
@@ -235,7 +223,14 @@ function findHeader(headers: OutgoingHeaders, name: string): string | undefined 
 }
 
 function appendHeader(headers: OutgoingHeaders, name: string, value: string): void {
-  const key = Object.keys(headers).find((k) => k.toLowerCase() === name.toLowerCase()) ?? name;
+  const lower = name.toLowerCase();
+  let key = name;
+  for (const k in headers) {
+    if (k.toLowerCase() === lower) {
+      key = k;
+      break;
+    }
+  }
   const previous = headers[key];
   if (previous === undefined) headers[key] = value;
   else headers[key] = Array.isArray(previous) ? [...previous, value] : [String(previous), value];

@@ -51,15 +51,7 @@ export function createAppBuilder(entry: string, projectDir: string): AppBuilder 
           .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href))
           .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(path.dirname(args.path)))
           .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(args.path));
-        const ext = path.extname(args.path).slice(1);
-        const loader = ext.includes("ts")
-          ? ext.endsWith("x")
-            ? "tsx"
-            : "ts"
-          : ext.endsWith("x")
-            ? "jsx"
-            : "js";
-        return { contents, loader };
+        return { contents, loader: LOADERS[path.extname(args.path)] ?? "js" };
       });
     },
   };
@@ -130,6 +122,18 @@ export function createAppBuilder(entry: string, projectDir: string): AppBuilder 
     },
   };
 }
+
+/** esbuild's loader for each extension the import.meta plugin rewrites. */
+const LOADERS: Record<string, "ts" | "tsx" | "js" | "jsx"> = {
+  ".ts": "ts",
+  ".mts": "ts",
+  ".cts": "ts",
+  ".tsx": "tsx",
+  ".js": "js",
+  ".mjs": "js",
+  ".cjs": "js",
+  ".jsx": "jsx",
+};
 
 /** Removes the bundle files in `dir` whose name `doomed` picks (nothing when the folder is absent). */
 function removeBundles(dir: string, doomed: (name: string) => boolean): void {

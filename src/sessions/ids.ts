@@ -11,3 +11,8 @@ export function newSessionId(): string {
 export function isSessionId(value: unknown): value is string {
   return typeof value === "string" && value.length === 40 && ID_SHAPE.test(value);
 }
+
+/** A cross-process lock's owner token (96 random bits): a holder releases only its own lock. */
+export function lockToken(): string {
+  return randomBytesPooled(12).toString("hex");
+}

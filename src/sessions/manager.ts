@@ -173,9 +173,9 @@ export class SessionManager {
     return this.opened(raw, stored, secure, release);
   }
 
-  /** The in-process lock of a session, plus the store's cross-process one when needed. */
   /**
-   * With a cross-process lock to take on a store that runs commands in the order they are issued
+   * The in-process lock of a session, plus the store's cross-process one when needed. With a
+   * cross-process lock to take on a store that runs commands in the order they are issued
    * (one pipelined connection), the read is sent right behind the first lock attempt: one round
    * trip instead of two in series. It is used only if that attempt won the lock, in which case the
    * store ran it after the lock was taken.
@@ -250,30 +250,17 @@ export class SessionManager {
       release();
       return done;
     }
-    this.chains.delete(id);
     try {
-      await this.backend.store?.set(id, latest);
-    } catch (error) {
-      for (const settle of chain?.pending ?? []) settle(storeError(error));
-      throw error;
+      await this.settleChain(id, (store) => store.set(id, latest));
     } finally {
       release();
     }
-    for (const settle of chain?.pending ?? []) settle();
   }
 
   /** Writes what earlier requests left unwritten, whoever waits; the caller holds the lock. */
   async flushNow(id: string): Promise<void> {
     const chain = this.chains.get(id);
-    if (!chain) return;
-    this.chains.delete(id);
-    try {
-      await this.backend.store?.set(id, chain.state);
-    } catch (error) {
-      for (const settle of chain.pending) settle(storeError(error));
-      throw error;
-    }
-    for (const settle of chain.pending) settle();
+    if (chain) await this.settleChain(id, (store) => store.set(id, chain.state));
   }
 
   /**
@@ -281,15 +268,21 @@ export class SessionManager {
    * once it is gone (this later request cleared what they wrote). The caller holds the lock.
    */
   async destroyGrouped(id: string): Promise<void> {
-    const chain = this.chains.get(id);
+    await this.settleChain(id, (store) => store.destroy(id));
+  }
+
+  /** Ends the session's group with one store operation: its waiters share that operation's outcome. */
+  private async settleChain(id: string, operation: (store: SessionStore) => unknown): Promise<void> {
+    const pending = this.chains.get(id)?.pending ?? [];
     this.chains.delete(id);
     try {
-      await this.backend.store?.destroy(id);
+      const store = this.backend.store;
+      if (store) await operation(store);
     } catch (error) {
-      for (const settle of chain?.pending ?? []) settle(storeError(error));
+      for (const settle of pending) settle(storeError(error));
       throw error;
     }
-    for (const settle of chain?.pending ?? []) settle();
+    for (const settle of pending) settle();
   }
 
   /** Whether earlier requests of this session left a state that is not written yet. */

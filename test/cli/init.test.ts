@@ -6,11 +6,11 @@ import { Client, countOf } from "../helpers/app.js";
 import { cherry, ROOT } from "../helpers/cli.js";
 import {
   dropTestNamespace,
-  POSTGRES_URL,
   postgres,
-  REDIS_URL,
   REQUIRE_SERVICES,
   redis,
+  testPostgresUrl,
+  testRedisUrl,
 } from "../helpers/services.js";
 import { startCli } from "../helpers/spawn.js";
 import { tempDir } from "../helpers/tmp.js";
@@ -146,8 +146,8 @@ describe("cherry init --storage: every variant counts 1, 2, 3", () => {
     // Point the generated URL at the test services, in a namespace of the test's own.
     const tag = `t${process.pid}${storage}`;
     cfg = cfg
-      .replace("redis://127.0.0.1:6379/0", `${REDIS_URL}?prefix=cherry-test:${tag}:`)
-      .replace("postgres://postgres@127.0.0.1:5432/postgres", `${POSTGRES_URL}?schema=cherry_test_${tag}`);
+      .replace("redis://127.0.0.1:6379/0", testRedisUrl(tag))
+      .replace("postgres://postgres@127.0.0.1:5432/postgres", testPostgresUrl(tag));
     writeFileSync(cfgFile, cfg);
     const check = await cherry(["config", "check", "-c", cfgFile]);
     expect(check.exitCode, check.stderr).toBe(0);

@@ -5,14 +5,7 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  dropTestNamespace,
-  POSTGRES_URL,
-  postgres,
-  REDIS_URL,
-  REQUIRE_SERVICES,
-  redis,
-} from "../helpers/services.js";
+import { dropTestNamespace, sharedStores } from "../helpers/services.js";
 import { startCli } from "../helpers/spawn.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -34,13 +27,8 @@ const tag = `t${randomBytes(4).toString("hex")}`;
 const STORES: Record<string, string> = {
   file: "storageType = file\nstorageFileDir = sessions",
   sqlite: "storageType = sqlite",
+  ...(await sharedStores(tag, "workers")),
 };
-const redisUp = (await redis()).available;
-const postgresUp = (await postgres()).available;
-if (redisUp || REQUIRE_SERVICES)
-  STORES.redis = `storageType = redis\nstorageUrl = ${REDIS_URL}?prefix=cherry-test:${tag}:`;
-if (postgresUp || REQUIRE_SERVICES)
-  STORES.postgres = `storageType = postgres\nstorageUrl = ${POSTGRES_URL}?schema=cherry_test_${tag}`;
 
 afterAll(() => dropTestNamespace(tag, { redis: Boolean(STORES.redis), postgres: Boolean(STORES.postgres) }));
 

@@ -84,6 +84,28 @@ export function describeWithService(name: string, service: Service, body: () => 
   }
 }
 
+/** storageUrl of the shared Redis in the test namespace `tag` (what dropTestNamespace removes). */
+export const testRedisUrl = (tag: string): string => `${REDIS_URL}?prefix=cherry-test:${tag}:`;
+/** storageUrl of the shared PostgreSQL in the test namespace `tag` (what dropTestNamespace removes). */
+export const testPostgresUrl = (tag: string): string => `${POSTGRES_URL}?schema=cherry_test_${tag}`;
+
+/**
+ * `[session]` lines for the redis and postgres stores in the namespace `tag`, for each service that
+ * is up (or required: absent, it then fails loudly); an absent one is left out with a warning.
+ */
+export async function sharedStores(tag: string, what: string): Promise<Record<string, string>> {
+  const stores: Record<string, string> = {};
+  for (const [name, probe, line] of [
+    ["redis", redis, `storageType = redis\nstorageUrl = ${testRedisUrl(tag)}`],
+    ["postgres", postgres, `storageType = postgres\nstorageUrl = ${testPostgresUrl(tag)}`],
+  ] as const) {
+    const service = await probe();
+    if (service.available || REQUIRE_SERVICES) stores[name] = line;
+    else console.warn(`[test] ${what}: ${name} skipped: ${service.reason}`);
+  }
+  return stores;
+}
+
 /** Removes what a test left in the shared services under its tag: Redis keys `cherry-test:<tag>:*`, schema `cherry_test_<tag>`. */
 export async function dropTestNamespace(
   tag: string,

@@ -4,14 +4,7 @@ import path from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { newSessionId } from "../../src/sessions/ids.js";
 import { Client, countOf, serveApp, type TestApp } from "../helpers/app.js";
-import {
-  dropTestNamespace,
-  POSTGRES_URL,
-  postgres,
-  REDIS_URL,
-  REQUIRE_SERVICES,
-  redis,
-} from "../helpers/services.js";
+import { dropTestNamespace, sharedStores } from "../helpers/services.js";
 
 const SECRET = "k".repeat(40);
 
@@ -55,14 +48,7 @@ const STORES: Record<string, string> = {
 };
 const run = `t${randomBytes(4).toString("hex")}`;
 // Services absent on a laptop: those stores are left out with a note (required on CI, where they fail loudly).
-for (const [name, probe, line] of [
-  ["redis", redis, `storageType = redis\nstorageUrl = ${REDIS_URL}?prefix=cherry-test:${run}:`],
-  ["postgres", postgres, `storageType = postgres\nstorageUrl = ${POSTGRES_URL}?schema=cherry_test_${run}`],
-] as const) {
-  const service = await probe();
-  if (service.available || REQUIRE_SERVICES) STORES[name] = line;
-  else console.warn(`[test] sessions over HTTP: ${name} skipped: ${service.reason}`);
-}
+Object.assign(STORES, await sharedStores(run, "sessions over HTTP"));
 
 afterAll(() => dropTestNamespace(run, { redis: Boolean(STORES.redis), postgres: Boolean(STORES.postgres) }));
 

@@ -2,10 +2,11 @@
  * PostgreSQL through pg's connection pool. The table is created on first use with the expiry
  * indexed; save is an upsert, touch updates only expires_at, a sweep is one DELETE.
  */
-import { randomBytes } from "node:crypto";
+
 import pg from "pg";
 import { redact } from "../../config/_rules.js";
 import { CherryError } from "../../errors.js";
+import { lockToken } from "../ids.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
 
 export interface PostgresStoreOptions {
@@ -137,7 +138,7 @@ export class PostgresStore implements SessionStore {
 
   /** A row per held lock, taken over only once expired; released by deleting our own token's row. */
   async tryLock(id: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
-    const token = randomBytes(12).toString("hex");
+    const token = lockToken();
     const { rowCount } = await this.pool.query(
       `INSERT INTO ${this.locks} (id, token, expires_at) VALUES ($1, $2, now() + $3 * interval '1 millisecond')
        ON CONFLICT (id) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at

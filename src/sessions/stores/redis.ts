@@ -9,10 +9,11 @@
  * so one watchdog PING a second tells the same: when a PING stays unanswered for commandTimeoutMs,
  * the server is stuck, and the connection is replaced, which fails what waited on it (503s).
  */
-import { randomBytes } from "node:crypto";
+
 import { createClient, type RedisClientType } from "redis";
 import { redact } from "../../config/_rules.js";
 import { CherryError } from "../../errors.js";
+import { lockToken } from "../ids.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
 
 export const REDIS_PREFIX = "cherry:sess:";
@@ -197,7 +198,7 @@ export class RedisStore implements SessionStore {
 
   async tryLock(id: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
     const key = `${this.prefix}lock:${id}`;
-    const token = randomBytes(12).toString("hex");
+    const token = lockToken();
     this.attempts.set(key, token);
     let ok: string | null;
     try {

@@ -3,9 +3,10 @@
  * readers never wait for the writer, a busy timeout so several cherry processes can share the file,
  * the expiry indexed so a sweep is one DELETE.
  */
-import { randomBytes } from "node:crypto";
+
 import Database from "better-sqlite3";
 import { CherryError } from "../../errors.js";
+import { lockToken } from "../ids.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
 
 export class SqliteStore implements SessionStore {
@@ -102,7 +103,7 @@ export class SqliteStore implements SessionStore {
   }
 
   tryLock(id: string, ttlMs: number): (() => void) | undefined {
-    const token = randomBytes(12).toString("hex");
+    const token = lockToken();
     const now = Date.now();
     if (this.statements.lock.run(id, token, now + ttlMs, now).changes === 0) return undefined;
     return () => {
