@@ -15,14 +15,15 @@ import {
   opendirSync,
   openSync,
   readFileSync,
+  readSync,
   rmSync,
-  type Stats,
   utimesSync,
 } from "node:fs";
 import path from "node:path";
 import { CherryError } from "../../errors.js";
 import { isSessionId } from "../ids.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
+import { Unlinker } from "./_unlinker.js";
 
 const PREFIX = "session-";
 const SUFFIX = ".json";
@@ -159,12 +160,13 @@ export class FileStore implements SessionStore {
     for await (const batch of this.batches()) yield* batch;
   }
 
-  private async *batches(): AsyncGenerator<SessionListing[]> {
+  private async *batches(): AsyncGenerator<ScannedSession[]> {
     const folder = opendirSync(this.dir, { bufferSize: 1024 });
+    const dir = this.dir + path.sep;
     this.foreign = [];
     try {
       for (;;) {
-        const batch: SessionListing[] = [];
+        const batch: ScannedSession[] = [];
         let entry = folder.readSync();
         for (; entry; entry = batch.length < BATCH ? folder.readSync() : null) {
           const id = idFromFileName(entry.name);
@@ -173,8 +175,9 @@ export class FileStore implements SessionStore {
               this.foreign.push(entry.name);
             continue;
           }
-          const stat = lstatOrUndefined(path.join(this.dir, entry.name));
-          if (stat?.isFile()) batch.push({ id, expiresAt: stat.mtimeMs, bytes: stat.size });
+          const file = dir + entry.name;
+          const stat = lstatSync(file, { throwIfNoEntry: false });
+          if (stat?.isFile()) batch.push({ id, file, expiresAt: stat.mtimeMs, bytes: stat.size });
         }
         if (batch.length > 0) yield batch;
         if (batch.length < BATCH) return;
@@ -187,77 +190,68 @@ export class FileStore implements SessionStore {
 
   /**
    * Removes expired sessions and live ones that cannot be read. A file is removed only if a fresh
-   * stat still shows the expiry it was judged by, so a request that renewed it meanwhile wins.
-   * Unlinks dominate a purge (the kernel frees each inode): they run in the thread pool, several
-   * at once, overlapping the scan, which stays synchronous (cheap per file).
+   * stat, just before its unlink, still shows the expiry it was judged by, so a request that renewed
+   * it meanwhile wins (and is counted as kept). The scan stays synchronous (cheap per file); large
+   * folders have their unlinks done on a worker thread meanwhile (see _unlinker.ts).
    */
   async purge({ now, all, dryRun, onProgress }: PurgeOptions): Promise<PurgeResult> {
     const result: PurgeResult = { removed: 0, kept: 0, unreadable: 0 };
-    const unlinks = new UnlinkQueue();
+    const unlinker = new Unlinker();
+    const reader = new SmallFileReader();
+    let judged = 0;
     try {
       for await (const batch of this.batches()) {
-        onProgress?.(result.removed + result.kept);
-        for (const entry of batch) {
-          const file = this.pathOf(entry.id);
-          let remove = all || entry.expiresAt <= now;
-          if (!remove && !readableSync(file)) {
+        onProgress?.(judged);
+        for (const { file, expiresAt } of batch) {
+          judged++;
+          let remove = all || expiresAt <= now;
+          if (!remove && !reader.holdsSession(file)) {
             remove = true;
             result.unreadable++;
           }
-          if (!remove) {
-            result.kept++;
-            continue;
-          }
-          result.removed++;
-          if (dryRun) continue;
-          if (all || lstatOrUndefined(file)?.mtimeMs === entry.expiresAt) await unlinks.add(file);
+          if (!remove) result.kept++;
+          else if (dryRun) result.removed++;
+          else unlinker.add(file, all ? undefined : expiresAt);
         }
       }
     } finally {
-      await unlinks.drain();
+      const done = await unlinker.finish().catch((error: NodeJS.ErrnoException) => {
+        throw unavailable(`cannot remove ${error.path ?? "a session file"}`, error);
+      });
+      result.removed += done.removed;
+      result.kept += done.renewed;
     }
-    onProgress?.(result.removed + result.kept);
+    onProgress?.(judged);
     return result;
   }
 }
 
-/** Unlinks in the thread pool, a bounded number at a time; the first real error is thrown by drain(). */
-class UnlinkQueue {
-  private readonly inFlight = new Set<Promise<void>>();
-  private error: unknown;
+interface ScannedSession extends SessionListing {
+  file: string;
+}
 
-  /** Resolves at once while there is room, else when one of those in flight is done. */
-  async add(file: string): Promise<void> {
-    const done: Promise<void> = fs.unlink(file).then(
-      () => {
-        this.inFlight.delete(done);
-      },
-      (error: NodeJS.ErrnoException) => {
-        this.inFlight.delete(done);
-        if (error.code !== "ENOENT") this.error ??= error;
-      },
-    );
-    this.inFlight.add(done);
-    if (this.inFlight.size >= UNLINKS_IN_FLIGHT) await Promise.race(this.inFlight);
-  }
+/**
+ * Tells whether a file holds a session, reading it into one buffer reused for every file: open,
+ * one read and close, where readFileSync adds a stat and a second read per file. A file that fills
+ * the buffer is read whole the usual way.
+ */
+class SmallFileReader {
+  private readonly buffer = Buffer.allocUnsafe(16 * 1024);
 
-  async drain(): Promise<void> {
-    await Promise.all(this.inFlight);
-    if (this.error) throw this.error;
+  holdsSession(file: string): boolean {
+    try {
+      const text = withSessionFile(file, (fd) => {
+        const bytes = readSync(fd, this.buffer, 0, this.buffer.length, 0);
+        return bytes < this.buffer.length ? this.buffer.toString("utf8", 0, bytes) : readFileSync(fd, "utf8");
+      });
+      return text !== undefined && parseData(text) !== undefined;
+    } catch {
+      return false;
+    }
   }
 }
 
-/** Enough to keep the thread pool (4 threads by default) busy while the scan goes on. */
-const UNLINKS_IN_FLIGHT = 16;
 const BATCH = 512;
-
-function lstatOrUndefined(file: string): Stats | undefined {
-  try {
-    return lstatSync(file);
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Reads a session file through one descriptor that never follows a symlink; undefined when there
@@ -276,15 +270,6 @@ function withSessionFile<T>(file: string, read: (fd: number) => T): T | undefine
     return read(fd);
   } finally {
     closeSync(fd);
-  }
-}
-
-function readableSync(file: string): boolean {
-  try {
-    const text = withSessionFile(file, (fd) => readFileSync(fd, "utf8"));
-    return text !== undefined && parseData(text) !== undefined;
-  } catch {
-    return false;
   }
 }
 
