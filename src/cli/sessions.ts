@@ -94,6 +94,26 @@ function reportForeign(store: SessionStore): void {
   );
 }
 
+/**
+ * Output gathered into chunks of about 64 KiB: a write per row was a system call per row (a sixth
+ * of `ls --json` on 100,000 sessions). Each returned promise, if any, waits for the stream to drain.
+ */
+function chunkedOutput(stream: NodeJS.WriteStream) {
+  let pending = "";
+  const flush = () => {
+    const text = pending;
+    pending = "";
+    return stream.write(text) ? undefined : new Promise<void>((r) => stream.once("drain", () => r()));
+  };
+  return {
+    write: (text: string) => {
+      pending += text;
+      return pending.length >= 65_536 ? flush() : undefined;
+    },
+    end: () => (pending ? flush() : undefined),
+  };
+}
+
 async function list(store: SessionStore, flags: Flags): Promise<void> {
   if (!store.list)
     throw new CherryError(
@@ -101,9 +121,7 @@ async function list(store: SessionStore, flags: Flags): Promise<void> {
       "this store cannot list its sessions (a custom store needs listSessions())",
     );
   const now = Date.now();
-  const out = process.stdout;
-  const write = (text: string) =>
-    out.write(text) ? undefined : new Promise<void>((r) => out.once("drain", () => r()));
+  const { write, end } = chunkedOutput(process.stdout);
   if (flags.json) {
     let first = true;
     await write("[");
@@ -115,6 +133,7 @@ async function list(store: SessionStore, flags: Flags): Promise<void> {
       first = false;
     }
     await write(first ? "]\n" : "\n]\n");
+    await end();
     return;
   }
   const color = colorFor(process.stdout);
@@ -134,6 +153,7 @@ async function list(store: SessionStore, flags: Flags): Promise<void> {
     );
     shown++;
   }
+  await end();
   process.stderr.write(
     `${formatCount(shown)} session${shown === 1 ? "" : "s"}${flags.expired ? " expired" : ""}\n`,
   );
