@@ -26,6 +26,7 @@ type Failure = Pick<NodeJS.ErrnoException, "message" | "code" | "path">;
 
 /** Removals held back before a worker is worth starting; also the size of the batches it gets. */
 const BATCH = 1024;
+const INLINE_SLICE = 256;
 
 export class Unlinker {
   private pending: Removal[] = [];
@@ -42,9 +43,17 @@ export class Unlinker {
   /** Waits for every removal; throws the first failure other than a file already gone. */
   async finish(): Promise<UnlinkReport> {
     if (!this.worker) {
+      // In slices, yielding between them: a server's own sweep must not hold its event loop for
+      // a thousand unlinks at once (a slice takes a few milliseconds).
       const report: UnlinkReport = { removed: 0, renewed: 0 };
-      const failure = removeAll(this.pending, report, fs);
+      const removals = this.pending;
       this.pending = [];
+      let failure: NodeJS.ErrnoException | undefined;
+      for (let start = 0; start < removals.length; start += INLINE_SLICE) {
+        if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+        const failed = removeAll(removals.slice(start, start + INLINE_SLICE), report, fs);
+        failure ??= failed;
+      }
       if (failure) throw failure;
       return report;
     }

@@ -15,9 +15,10 @@ function expiredFiles(dir: string, n: number): [string, number][] {
   });
 }
 
-// 10 files stay inline; 2,500 are more than a worker batch (1,024), so they go through the worker.
+// Up to 1,023 removals stay inline (700 take three slices); 2,500 go through the worker.
 describe.each([
   ["inline", 10],
+  ["inline, in slices", 700],
   ["on a worker thread", 2500],
 ])("Unlinker (%s)", (_, n) => {
   it("removes files that still have their expiry and keeps the ones renewed since", async () => {
