@@ -1,36 +1,17 @@
 // `cherry sessions ls --json` and `purge` on N sqlite, Redis and PostgreSQL sessions, half expired
 // (issue #6: "the same for sqlite, redis and postgres"). Each store is filled directly, in bulk, in
 // the layout cherry's store creates, then the CLI runs against it as a user would run it.
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { available, POSTGRES_URL, REDIS_URL, ROOT } from "./servers.mjs";
+import { timedNode } from "./timed.mjs";
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const PROBE = path.join(HERE, "rss-probe.mjs");
 const CLI = path.join(ROOT, "bin/cherry.js");
 const require = createRequire(import.meta.url);
 const HOUR = 3_600_000;
-
-function timed(args, cwd) {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    execFile(
-      process.execPath,
-      ["--import", PROBE, CLI, ...args],
-      { cwd, maxBuffer: 1 << 30 },
-      (error, _out, err) => {
-        if (error) return reject(new Error(`cherry ${args.join(" ")}: ${err}`));
-        const rss = Number(/maxrss=(\d+)/.exec(err)?.[1] ?? 0);
-        resolve({ seconds: (performance.now() - t0) / 1000, rssMB: rss / 1024, summary: err.split("\n")[0] });
-      },
-    );
-  });
-}
 
 const id = () => randomBytes(20).toString("hex");
 const data = (i) => JSON.stringify({ pageViews: i, user: `user${i}` });
@@ -125,11 +106,11 @@ export async function databaseAdminScenario({ sessions, log }) {
       try {
         const session = await store.fill(dir, sessions, tag);
         writeFileSync(path.join(dir, "RootServer.cfg"), `[session]\n${session}\n`);
-        const result = await timed(["sessions", ...command], dir);
+        const result = await timedNode([CLI, "sessions", ...command], dir);
         const name = `cherry ${store.name} ${command.join(" ")}`;
         rows.push({ name, seconds: result.seconds, rssMB: result.rssMB });
         log(
-          `  ${name}: ${result.seconds.toFixed(2)} s, peak RSS ${result.rssMB.toFixed(0)} MB ${result.summary}`,
+          `  ${name}: ${result.seconds.toFixed(2)} s, peak RSS ${result.rssMB.toFixed(0)} MB ${result.stderr.split("\n")[0]}`,
         );
       } finally {
         rmSync(dir, { recursive: true, force: true });

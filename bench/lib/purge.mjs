@@ -1,6 +1,5 @@
 // `cherry sessions ls/purge` on N file sessions (half expired) against session-file-store's reap
 // and a plain scan by file time, each on its own fresh copy of the same number of sessions.
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,25 +7,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeFileSessions } from "../make-file-sessions.mjs";
 import { ROOT } from "./servers.mjs";
+import { timedNode } from "./timed.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const PROBE = path.join(HERE, "rss-probe.mjs");
-
-function timed(args, cwd) {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    execFile(
-      process.execPath,
-      ["--import", PROBE, ...args],
-      { cwd, maxBuffer: 1 << 30 },
-      (error, stdout, stderr) => {
-        if (error) return reject(new Error(`${args.join(" ")}: ${stderr}`));
-        const rss = Number(/maxrss=(\d+)/.exec(stderr)?.[1] ?? 0);
-        resolve({ seconds: (performance.now() - t0) / 1000, rssMB: rss / 1024, stdout });
-      },
-    );
-  });
-}
 
 function cherryFolder(n) {
   const dir = mkdtempSync(path.join(tmpdir(), "cherry-bench-purge-"));
@@ -64,7 +47,7 @@ export async function purgeScenario({ sessions, log }) {
   const run = async (name, prepare, args) => {
     const dir = prepare(sessions);
     try {
-      const result = await timed(args(dir), dir);
+      const result = await timedNode(args(dir), dir);
       rows.push({ name, seconds: result.seconds, rssMB: result.rssMB });
       log(`  ${name}: ${result.seconds.toFixed(2)} s, peak RSS ${result.rssMB.toFixed(0)} MB`);
     } finally {
