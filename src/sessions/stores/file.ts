@@ -21,7 +21,7 @@ import {
 } from "node:fs";
 import path from "node:path";
 import { CherryError } from "../../errors.js";
-import { isSessionId } from "../ids.js";
+import { isSessionId, lockToken } from "../ids.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
 import { Unlinker } from "./_unlinker.js";
 
@@ -118,7 +118,7 @@ export class FileStore implements SessionStore {
    */
   async tryLock(id: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
     const file = path.join(this.dir, `.lock-${id}`);
-    const token = `${process.pid}-${randomBytes(6).toString("hex")}`;
+    const token = lockToken();
     // The lock appears with its expiry already set (written aside, then hard-linked into place), so
     // no other process can see it half-made and mistake it for a stale one.
     const temp = path.join(this.dir, `.tmp-${token}`);

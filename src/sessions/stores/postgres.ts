@@ -2,7 +2,6 @@
  * PostgreSQL through pg's connection pool. The table is created on first use with the expiry
  * indexed; save is an upsert, touch updates only expires_at, a sweep is one DELETE.
  */
-
 import pg from "pg";
 import { redact } from "../../config/_rules.js";
 import { CherryError } from "../../errors.js";

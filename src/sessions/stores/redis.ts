@@ -9,7 +9,6 @@
  * so one watchdog PING a second tells the same: when a PING stays unanswered for commandTimeoutMs,
  * the server is stuck, and the connection is replaced, which fails what waited on it (503s).
  */
-
 import { createClient, type RedisClientType } from "redis";
 import { redact } from "../../config/_rules.js";
 import { CherryError } from "../../errors.js";

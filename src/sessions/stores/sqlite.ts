@@ -3,7 +3,6 @@
  * readers never wait for the writer, a busy timeout so several cherry processes can share the file,
  * the expiry indexed so a sweep is one DELETE.
  */
-
 import Database from "better-sqlite3";
 import { CherryError } from "../../errors.js";
 import { lockToken } from "../ids.js";
