@@ -18,6 +18,11 @@ export function writeReport(r, seconds, { P, quick, out: OUT, root: HERE, log })
       ? "n/a"
       : n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
   const out = [];
+  // A chart: its SVG written next to the report and its image line in it.
+  const chart = (key, alt, spec) => {
+    out.push("", `![${alt}](${OUT.dir}/${key}.svg)`, "");
+    writeFileSync(path.join(HERE, OUT.dir, `${key}.svg`), barChart(spec));
+  };
   out.push("# cherry benchmarks", "");
   out.push(
     `${quick ? "Quick run" : "Full run"} of \`npm run bench${quick ? " -- --quick" : ""}\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}. Took ${fmt(seconds)} s.`,
@@ -48,11 +53,7 @@ export function writeReport(r, seconds, { P, quick, out: OUT, root: HERE, log })
         `| ${row.name} | ${fmt(row.rps)} | ${row.rounds.join(", ")} | ${fmt(row.p99)} | ${fmt(row.rps / ref, 2)}× |${key === "hot" ? ` ${row.lostPct === undefined ? "n/a" : `${fmt(row.lostPct, 1)}%`} |` : ""} ${row.failures} |`,
       );
     }
-    out.push("", `![${title}](${OUT.dir}/${key}.svg)`, "");
-    writeFileSync(
-      path.join(HERE, OUT.dir, `${key}.svg`),
-      barChart({ title, unit: "req/s", rows: rows.map((x) => ({ name: x.name, value: x.rps })) }),
-    );
+    chart(key, title, { title, unit: "req/s", rows: rows.map((x) => ({ name: x.name, value: x.rps })) });
   }
   if (r.reload) {
     out.push(`## Reload: file write to new code served (${P.trials} reloads each, under load)`, "");
@@ -64,15 +65,11 @@ export function writeReport(r, seconds, { P, quick, out: OUT, root: HERE, log })
       out.push(
         `| ${row.name} | ${fmt(row.median)} | ${fmt(row.max)} | ${row.refused} of ${row.served + row.refused} | ${row.sessionKept ? "kept" : "lost"} |`,
       );
-    out.push("", `![reload](${OUT.dir}/reload.svg)`, "");
-    writeFileSync(
-      path.join(HERE, OUT.dir, "reload.svg"),
-      barChart({
-        title: "Reload latency, median (lower is better)",
-        unit: "ms",
-        rows: r.reload.map((x) => ({ name: x.name, value: x.median })),
-      }),
-    );
+    chart("reload", "reload", {
+      title: "Reload latency, median (lower is better)",
+      unit: "ms",
+      rows: r.reload.map((x) => ({ name: x.name, value: x.median })),
+    });
   }
   if (r.heap)
     out.push(
@@ -106,15 +103,11 @@ export function writeReport(r, seconds, { P, quick, out: OUT, root: HERE, log })
       "|---|---:|---:|",
     );
     for (const row of r.purge) out.push(`| ${row.name} | ${fmt(row.seconds, 2)} | ${fmt(row.rssMB)} |`);
-    out.push("", `![purge](${OUT.dir}/purge.svg)`, "");
-    writeFileSync(
-      path.join(HERE, OUT.dir, "purge.svg"),
-      barChart({
-        title: "ls / purge seconds (lower is better)",
-        unit: "s",
-        rows: r.purge.map((x) => ({ name: x.name, value: x.seconds, text: `${x.seconds.toFixed(2)} s` })),
-      }),
-    );
+    chart("purge", "purge", {
+      title: "ls / purge seconds (lower is better)",
+      unit: "s",
+      rows: r.purge.map((x) => ({ name: x.name, value: x.seconds, text: `${x.seconds.toFixed(2)} s` })),
+    });
   }
 
   const targets = [];
