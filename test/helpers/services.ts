@@ -4,6 +4,7 @@
  * CHERRY_TEST_REQUIRE_SERVICES=1 (which .ci/run sets).
  */
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import net from "node:net";
 import { describe, it } from "vitest";
 
@@ -84,10 +85,17 @@ export function describeWithService(name: string, service: Service, body: () => 
   }
 }
 
+/**
+ * A short hash of the checkout's folder, part of every namespace below, so that two checkouts can run
+ * their suites against the same Redis and PostgreSQL at once without removing each other's data.
+ */
+const CHECKOUT = createHash("sha1").update(process.cwd()).digest("hex").slice(0, 6);
+const ns = (tag: string): string => `${tag}_${CHECKOUT}`;
+
 /** storageUrl of the shared Redis in the test namespace `tag` (what dropTestNamespace removes). */
-export const testRedisUrl = (tag: string): string => `${REDIS_URL}?prefix=cherry-test:${tag}:`;
+export const testRedisUrl = (tag: string): string => `${REDIS_URL}?prefix=cherry-test:${ns(tag)}:`;
 /** storageUrl of the shared PostgreSQL in the test namespace `tag` (what dropTestNamespace removes). */
-export const testPostgresUrl = (tag: string): string => `${POSTGRES_URL}?schema=cherry_test_${tag}`;
+export const testPostgresUrl = (tag: string): string => `${POSTGRES_URL}?schema=cherry_test_${ns(tag)}`;
 
 /**
  * `[session]` lines for the redis and postgres stores in the namespace `tag`, for each service that
@@ -115,7 +123,7 @@ export async function dropTestNamespace(
     const { createClient } = await import("redis");
     const admin = createClient({ url: REDIS_URL });
     await admin.connect();
-    for await (const keys of admin.scanIterator({ MATCH: `cherry-test:${tag}:*` }))
+    for await (const keys of admin.scanIterator({ MATCH: `cherry-test:${ns(tag)}:*` }))
       if (keys.length) await admin.unlink(keys);
     await admin.close();
   }
@@ -123,7 +131,7 @@ export async function dropTestNamespace(
     const pg = (await import("pg")).default;
     const admin = new pg.Client({ connectionString: POSTGRES_URL });
     await admin.connect();
-    await admin.query(`DROP SCHEMA IF EXISTS cherry_test_${tag} CASCADE`);
+    await admin.query(`DROP SCHEMA IF EXISTS cherry_test_${ns(tag)} CASCADE`);
     await admin.end();
   }
 }
