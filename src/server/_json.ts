@@ -1,0 +1,74 @@
+/**
+ * JSON bodies within bounds. JSON.parse is linear, but what a handler does with its result (a
+ * recursive merge, JSON.stringify into a session, structuredClone) recurses once per level and walks
+ * every key, so depth and key count are bounded before parsing: one scan of the bytes, stopped at
+ * the first level or key over the limit. `__proto__` keys are dropped at every level, as
+ * fastify's secure-json-parse does, so no merge of the result can reach a prototype.
+ */
+import { HttpError } from "./_http-error.js";
+
+/** Nesting of objects and arrays; `{"a":[1]}` is 2 deep. */
+export const JSON_MAX_DEPTH = 32;
+/** Object members in the whole document, at any depth. */
+export const JSON_MAX_KEYS = 10_000;
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * Parses a JSON body whose top level must be an object. Malformed: HttpError 400. Deeper than
+ * JSON_MAX_DEPTH or more than JSON_MAX_KEYS members: HttpError 413.
+ */
+export function parseJsonBody(bytes: Buffer): Record<string, unknown> {
+  const escaped = checkShape(bytes);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString("utf8"));
+  } catch {
+    throw new HttpError(400, "malformed JSON body");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new HttpError(400, "a JSON body must be an object");
+  // A key can only be "__proto__" if the text spells it or escapes something in a string.
+  if (escaped || bytes.includes("__proto__")) dropProtoKeys(parsed);
+  return parsed as Record<string, unknown>;
+}
+
+/** Throws the 413s; returns whether any string holds a backslash escape. */
+function checkShape(bytes: Buffer): boolean {
+  let depth = 0;
+  let keys = 0;
+  let escaped = false;
+  const length = bytes.length;
+  for (let i = 0; i < length; i++) {
+    const b = bytes[i];
+    if (b === QUOTE) {
+      // Skip the string; no byte of a multi-byte UTF-8 character is ASCII, so bytes are safe here.
+      for (i++; i < length && bytes[i] !== QUOTE; i++) {
+        if (bytes[i] === BACKSLASH) {
+          escaped = true;
+          i++;
+        }
+      }
+    } else if (b === 0x7b || b === 0x5b) {
+      if (++depth > JSON_MAX_DEPTH)
+        throw new HttpError(413, `JSON body nested deeper than ${JSON_MAX_DEPTH} levels`);
+    } else if (b === 0x7d || b === 0x5d) depth--;
+    else if (b === 0x3a && ++keys > JSON_MAX_KEYS)
+      throw new HttpError(413, `JSON body with more than ${JSON_MAX_KEYS} keys`);
+  }
+  return escaped;
+}
+
+/** Removes own `__proto__` members everywhere, without recursion (depth is bounded, but stay flat). */
+function dropProtoKeys(root: object): void {
+  const stack: object[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop() as Record<string, unknown>;
+    if (Object.hasOwn(node, "__proto__")) Reflect.deleteProperty(node, "__proto__");
+    for (const key in node) {
+      const value = node[key];
+      if (typeof value === "object" && value !== null) stack.push(value);
+    }
+  }
+}
