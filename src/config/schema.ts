@@ -85,6 +85,20 @@ export const SCHEMA: readonly KeySpec[] = [
   },
   {
     section: "server",
+    key: "allowedHosts",
+    type: "string",
+    default: "",
+    doc: "watch mode answers only these Host names (comma-separated; `.example.test` = it and its subdomains; `*` = any) besides localhost, *.localhost, 127.0.0.1, [::1] and the bound address; others get 403 (DNS rebinding)",
+  },
+  {
+    section: "server",
+    key: "staticWellKnown",
+    type: "bool",
+    default: false,
+    doc: "static folders also serve `.well-known/` (RFC 8615); other path segments starting with a dot are never served",
+  },
+  {
+    section: "server",
     key: "threadPool",
     type: "int",
     default: 0,

@@ -11,6 +11,10 @@ export interface ServerConfig {
   sslKeyFile: string;
   sslCertificateFile: string;
   siteKey: string;
+  /** Comma-separated extra Host names watch mode answers (src/server/_hosts.ts). */
+  allowedHosts: string;
+  /** Static folders serve `.well-known/`. */
+  staticWellKnown: boolean;
   threadPool: number;
   threading: boolean;
   forking: boolean;

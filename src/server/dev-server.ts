@@ -4,19 +4,21 @@
  * closes, so no request is refused during a reload.
  */
 import type http from "node:http";
+import path from "node:path";
 import { loadConfig } from "../config/load.js";
 import type { CherryConfig, FlagValues } from "../config/types.js";
 import { isCherryError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
 import { createBackend } from "../sessions/create-backend.js";
 import { SessionManager } from "../sessions/manager.js";
+import { bindsAllInterfaces, createHostCheck } from "./_hosts.js";
 import { sameListen, sameStore, summarize } from "./_reload.js";
 import { type AppError, formatAppError } from "./app-error.js";
 import { type AppState, createRequestHandler } from "./handler.js";
 import { createHttpServer, listen, type ServerLimits } from "./listen.js";
 import { LiveReload } from "./live-reload.js";
 import { type AppBuilder, createAppBuilder } from "./loader.js";
-import { createStaticHandler } from "./static.js";
+import { createStaticHandler, staticWarnings } from "./static.js";
 import { type ChangeBatch, watchApp } from "./watch.js";
 
 export interface ServeOptions {
@@ -53,6 +55,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     options.logger ??
     createLogger({ logToScreen: config.server.logToScreen, logFile: config.server.logFile });
   for (const note of config.notes) logger.warn(note);
+  for (const warning of exposureWarnings(config, options.watch)) logger.warn(warning);
 
   const liveReload = options.watch && options.liveReload !== false ? new LiveReload() : undefined;
   let builder = createAppBuilder(config.server.appModule, config.dir);
@@ -64,7 +67,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const state0: AppState = {
     config,
     sessions,
-    serveStatic: createStaticHandler(config.staticContent),
+    serveStatic: createStaticHandler(config.staticContent, { wellKnown: config.server.staticWellKnown }),
+    hostAllowed: options.watch ? createHostCheck(config.server) : undefined,
     dev: options.watch,
     liveReload,
     logger,
@@ -187,6 +191,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (!options.logger)
       logger = createLogger({ logToScreen: next.server.logToScreen, logFile: next.server.logFile });
     for (const note of next.notes) logger.warn(note);
+    for (const warning of exposureWarnings(next, options.watch)) logger.warn(warning);
     if (!sameListen(previous.server, next.server)) {
       const fresh = createHttpServer(next.server, listener, options.limits);
       try {
@@ -230,7 +235,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       }
     }
     scheduleSweeps();
-    state = { ...state, config: next, serveStatic: createStaticHandler(next.staticContent), logger };
+    state = {
+      ...state,
+      config: next,
+      serveStatic: createStaticHandler(next.staticContent, { wellKnown: next.server.staticWellKnown }),
+      hostAllowed: options.watch ? createHostCheck(next.server) : undefined,
+      logger,
+    };
   }
 
   const watcher = options.watch ? watchApp(config, onChange) : undefined;
@@ -296,6 +307,20 @@ async function buildApp(builder: AppBuilder, storageBuilder: AppBuilder | undefi
   }
   const unchanged = app.unchanged && (!storage?.ok || storage.unchanged);
   return { ok: true, root, custom: storage?.ok ? storage.module : app.module, unchanged };
+}
+
+/** What this config exposes that it likely should not: static mounts holding the config or the app, a
+ * watch-mode server (stacks, source paths, live reload) reachable from the network. */
+function exposureWarnings(config: CherryConfig, watch: boolean): string[] {
+  const warnings = staticWarnings(config.staticContent, [
+    config.file,
+    path.resolve(config.dir, config.server.appModule),
+  ]);
+  if (watch && bindsAllInterfaces(config.server))
+    warnings.push(
+      `watch mode is bound to all interfaces (socketHost = "${config.server.socketHost}"): other machines can reach it and its error pages show stacks and source paths; bind 127.0.0.1 while developing, or serve with --no-watch`,
+    );
+  return warnings;
 }
 
 /** Several workers share the store, or Redis/PostgreSQL may be shared by several machines. */

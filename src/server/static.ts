@@ -1,7 +1,9 @@
 /**
  * [staticContent]: `/prefix/...` served from a folder, never outside it (no `..`, no encoded dots,
  * no backslashes or NUL bytes, no symlink leading out), with Content-Type, ETag, Last-Modified, 304s,
- * HEAD and single byte ranges. Static requests never touch sessions.
+ * HEAD and single byte ranges. Static requests never touch sessions. A path segment starting with a
+ * dot (`.env`, `.git/config`, `a/.hidden/b`, also `%2e`-encoded) is a 404, as in express's
+ * serve-static and @fastify/static; `[server] staticWellKnown` lets `.well-known/` (RFC 8615) through.
  */
 import { createReadStream, promises as fs, realpathSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -56,13 +58,47 @@ export type StaticHandler = (
   pathname: string,
 ) => Promise<number> | undefined;
 
+export interface StaticOptions {
+  /** Serve a first segment named `.well-known` (RFC 8615); every other dot segment stays hidden. */
+  wellKnown?: boolean;
+}
+
 /** Returns the status it answered with, or undefined when no prefix matched. */
-export function createStaticHandler(mounts: readonly StaticMount[]): StaticHandler {
+export function createStaticHandler(
+  mounts: readonly StaticMount[],
+  options: StaticOptions = {},
+): StaticHandler {
   const table: Mount[] = mounts.map((m) => ({ ...m }));
+  const wellKnown = options.wellKnown === true;
   return (req, res, pathname) => {
     const mount = table.find((m) => pathname === m.prefix || pathname.startsWith(`${m.prefix}/`));
-    return mount ? serveFrom(mount, req, res, pathname) : undefined;
+    return mount ? serveFrom(mount, req, res, pathname, wellKnown) : undefined;
   };
+}
+
+/** Whether a decoded segment may be served: no `.`, `..` or other name starting with a dot. */
+function servable(segment: string, index: number, wellKnown: boolean): boolean {
+  return !segment.startsWith(".") || (wellKnown && index === 0 && segment === ".well-known");
+}
+
+/**
+ * Warnings for mounts that publish the config file (its secrets) or the app module (its source):
+ * a static folder holding either is almost always a mistake.
+ */
+export function staticWarnings(mounts: readonly StaticMount[], files: readonly string[]): string[] {
+  const warnings: string[] = [];
+  for (const mount of mounts) {
+    for (const file of files) {
+      const inside = path.relative(mount.dir, file);
+      if (inside === "" || inside.startsWith("..") || path.isAbsolute(inside)) continue;
+      const parts = inside.split(path.sep);
+      if (parts.some((p) => p.startsWith("."))) continue;
+      warnings.push(
+        `[static] ${mount.prefix}/ serves ${mount.dir}, which contains ${file}: anyone can download it as ${mount.prefix}/${parts.join("/")}; point [staticContent] ${mount.prefix.slice(1)} at a folder of public files only`,
+      );
+    }
+  }
+  return warnings;
 }
 
 async function serveFrom(
@@ -70,6 +106,7 @@ async function serveFrom(
   req: IncomingMessage,
   res: ServerResponse,
   pathname: string,
+  wellKnown: boolean,
 ): Promise<number> {
   if (req.method !== "GET" && req.method !== "HEAD") {
     res
@@ -77,12 +114,12 @@ async function serveFrom(
       .end("405 Method Not Allowed\n");
     return 405;
   }
-  const file = await locate(mount, pathname.slice(mount.prefix.length));
+  const file = await locate(mount, pathname.slice(mount.prefix.length), wellKnown);
   if (!file) return notFound(res, pathname);
   return send(req, res, file.path, file.stat);
 }
 
-async function locate(mount: Mount, rest: string) {
+async function locate(mount: Mount, rest: string, wellKnown: boolean) {
   let decoded: string;
   try {
     decoded = decodeURIComponent(rest);
@@ -91,7 +128,7 @@ async function locate(mount: Mount, rest: string) {
   }
   if (decoded.includes("\0") || decoded.includes("\\")) return undefined;
   const segments = decoded.split("/").filter((s) => s !== "");
-  if (segments.length === 0 || segments.some((s) => s === ".." || s === ".")) return undefined;
+  if (segments.length === 0 || !segments.every((s, i) => servable(s, i, wellKnown))) return undefined;
   try {
     mount.real ??= realpathSync(mount.dir);
   } catch {
@@ -101,6 +138,9 @@ async function locate(mount: Mount, rest: string) {
   try {
     const real = await fs.realpath(candidate);
     if (!real.startsWith(mount.real + path.sep)) return undefined;
+    // A symlink with a plain name may lead to a dotfile of the folder: judge the real path too.
+    const realSegments = real.slice(mount.real.length + 1).split(path.sep);
+    if (!realSegments.every((s, i) => servable(s, i, wellKnown))) return undefined;
     const stat = await fs.stat(real);
     return stat.isFile() ? { path: real, stat } : undefined;
   } catch {
