@@ -12,11 +12,12 @@ import type { RequestSession, SessionManager } from "../sessions/manager.js";
 import { DISABLED_SESSION_MAP } from "../sessions/session-map.js";
 import { CustomStoreError } from "../sessions/stores/custom.js";
 import { HttpError, parseParams, readBody } from "./_body.js";
+import { hostName } from "./_hosts.js";
 import { type AppError, formatAppError } from "./app-error.js";
 import { injectLiveReload, LIVE_RELOAD_PATH, type LiveReload } from "./live-reload.js";
 import { appErrorPage, errorPage } from "./pages.js";
 import { createRequest } from "./request.js";
-import { createResponse, toBody } from "./response.js";
+import { createResponse, responseProblem, toBody } from "./response.js";
 import { resolveRoute } from "./router.js";
 import type { StaticHandler } from "./static.js";
 
@@ -31,6 +32,8 @@ export interface AppState {
   liveReload?: LiveReload;
   logger: Logger;
   bodyLimit: number;
+  /** Watch mode: the Host header check (src/server/_hosts.ts); absent = every Host is answered. */
+  hostAllowed?: (host: string | undefined) => boolean;
 }
 
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -68,6 +71,9 @@ async function route(
   pathname: string,
   search: string,
 ): Promise<number> {
+  // Before anything else: the live-reload stream, static files and error pages are what a
+  // rebinding page would read.
+  if (state.hostAllowed && !state.hostAllowed(req.headers.host)) return forbiddenHost(req, res);
   if (pathname.startsWith("/__cherry/")) {
     if (pathname === LIVE_RELOAD_PATH && state.liveReload) {
       state.liveReload.attach(res);
@@ -135,11 +141,15 @@ async function route(
     session?.map ?? DISABLED_SESSION_MAP,
     session ?? DISABLED_SESSION,
   );
-  let result: unknown;
+  let out: ReturnType<typeof toBody>;
   try {
-    result = found.fn.call(found.owner, request, response);
+    let result = found.fn.call(found.owner, request, response);
     // Most handlers answer synchronously: await only a promise (each await costs a turn).
     if (result instanceof Promise) result = await result;
+    // What Node could not send is the handler's error, found before the session is saved.
+    const problem = responseProblem(response);
+    if (problem) throw new TypeError(problem);
+    out = toBody(result);
   } catch (error) {
     session?.abandon();
     if (isCherryError(error, "E_SESSIONS_DISABLED")) state.logger.error(`${pathname}: ${error.message}`);
@@ -168,13 +178,13 @@ async function route(
       }
     }
   }
-  const { body: out, type } = toBody(result);
+  const { body: answer, type } = out;
   const headers: OutgoingHeaders = { ...response.headers };
   if (setCookie) appendHeader(headers, "Set-Cookie", setCookie);
   if (vary) appendHeader(headers, "Vary", "Cookie");
   const contentType = findHeader(headers, "content-type") ?? type;
   const html = contentType?.startsWith("text/html") ?? false;
-  const payload = html && typeof out === "string" ? withReload(state, out) : out;
+  const payload = html && typeof answer === "string" ? withReload(state, answer) : answer;
   return send(res, req, response.status, payload, contentType, headers);
 }
 
@@ -193,8 +203,9 @@ function sessionFailure(
   const message = (error as Error)?.message ?? String(error);
   if (error instanceof CustomStoreError)
     state.logger.error(`[store:custom] ${pathname}: ${(error.cause as Error)?.stack ?? message}`);
-  else state.logger.error(`[sessions] ${req.method} ${pathname}: ${message}`);
-  const shown = unavailable || state.dev || isCherryError(error) ? message : undefined;
+  else state.logger.error(`[sessions] ${req.method} ${pathname}: ${message}${causeOf(error, message)}`);
+  // Paths and OS messages are for the log; production answers name what failed in general terms.
+  const shown = state.dev ? message : generalTerms(error);
   const title = status === 503 ? "Service Unavailable" : "Internal Server Error";
   const extra = status === 503 ? { "Retry-After": "1" } : undefined;
   if (wantsHtml(req))
@@ -207,6 +218,30 @@ function sessionFailure(
       extra,
     );
   return text(res, req, status, `${status} ${title}${shown ? `: ${shown}` : ""}`, extra);
+}
+
+function generalTerms(error: unknown): string {
+  if (isCherryError(error, "E_STORE_UNAVAILABLE")) return "session store unavailable";
+  if (isCherryError(error, "E_SESSION_LOCK_TIMEOUT")) return "session busy, try again";
+  return "session error";
+}
+
+/** The underlying error's message when the CherryError's own does not already include it. */
+function causeOf(error: unknown, message: string): string {
+  const cause = (error as { cause?: unknown })?.cause;
+  const text = cause instanceof Error ? cause.message : cause === undefined ? "" : String(cause);
+  return text && !message.includes(text) ? ` (${text})` : "";
+}
+
+function forbiddenHost(req: IncomingMessage, res: ServerResponse): number {
+  const host = req.headers.host ?? "";
+  const name = (hostName(host) ?? host).slice(0, 100);
+  return text(
+    res,
+    req,
+    403,
+    `403 Forbidden: the Host ${JSON.stringify(name)} is not answered in watch mode (DNS rebinding protection); to allow it, add it to [server] allowedHosts in RootServer.cfg`,
+  );
 }
 
 function withReload(state: AppState, html: string): string {
