@@ -34,22 +34,19 @@ export function parseJsonBody(bytes: Buffer): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** Throws the 413s; returns whether any string holds a backslash escape. */
+/** Throws the 413s; returns whether the text holds a backslash (valid JSON has them in strings only). */
 function checkShape(bytes: Buffer): boolean {
   let depth = 0;
   let keys = 0;
-  let escaped = false;
   const length = bytes.length;
   for (let i = 0; i < length; i++) {
     const b = bytes[i];
     if (b === QUOTE) {
-      // Skip the string; no byte of a multi-byte UTF-8 character is ASCII, so bytes are safe here.
-      for (i++; i < length && bytes[i] !== QUOTE; i++) {
-        if (bytes[i] === BACKSLASH) {
-          escaped = true;
-          i++;
-        }
-      }
+      // Skip the string natively; no byte of a multi-byte UTF-8 character is ASCII.
+      let end = bytes.indexOf(QUOTE, i + 1);
+      while (end !== -1 && escapedAt(bytes, end)) end = bytes.indexOf(QUOTE, end + 1);
+      if (end === -1) break; // unterminated: JSON.parse says so
+      i = end;
     } else if (b === 0x7b || b === 0x5b) {
       if (++depth > JSON_MAX_DEPTH)
         throw new HttpError(413, `JSON body nested deeper than ${JSON_MAX_DEPTH} levels`);
@@ -57,7 +54,14 @@ function checkShape(bytes: Buffer): boolean {
     else if (b === 0x3a && ++keys > JSON_MAX_KEYS)
       throw new HttpError(413, `JSON body with more than ${JSON_MAX_KEYS} keys`);
   }
-  return escaped;
+  return bytes.includes(BACKSLASH);
+}
+
+/** Whether the quote at `at` is escaped: preceded by an odd run of backslashes. */
+function escapedAt(bytes: Buffer, at: number): boolean {
+  let run = 0;
+  while (at - run - 1 >= 0 && bytes[at - run - 1] === BACKSLASH) run++;
+  return run % 2 === 1;
 }
 
 /** Removes own `__proto__` members everywhere, without recursion (depth is bounded, but stay flat). */

@@ -145,6 +145,9 @@ describe("JSON bodies: depth and key limits, then 413", () => {
   it("does not count brackets, colons or escaped quotes inside strings", () => {
     const text = JSON.stringify({ s: `${"[{:".repeat(20_000)}\\"]}` });
     expect(json(text).s).toBe(`${"[{:".repeat(20_000)}\\"]}`);
+    // A string ending in an escaped backslash ends at its quote.
+    const deep = "[".repeat(JSON_MAX_DEPTH + 1);
+    expect(json(JSON.stringify({ s: "a\\", t: deep, u: '\\"' })).t).toBe(deep);
   });
 
   it("drops __proto__ keys at every depth, spelled plainly or escaped", () => {
