@@ -5,6 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { coldStart } from "./lib/cold-start.mjs";
 import { databaseAdminScenario } from "./lib/db-admin.mjs";
+import { parseScenario } from "./lib/parse.mjs";
 import { purgeScenario } from "./lib/purge.mjs";
 import { reloadScenario } from "./lib/reload.mjs";
 import { writeReport } from "./lib/report.mjs";
@@ -18,7 +19,16 @@ const only = process.argv
   .split(",");
 // Quick: a smoke run under a minute (fewer contenders, 1 s samples, no warm-up); its ratios are rough.
 const P = quick
-  ? { rounds: 3, duration: 1, warmup: 0, trials: 5, heapReloads: 50, purgeSessions: 5_000, coldTrials: 2 }
+  ? {
+      rounds: 3,
+      duration: 1,
+      warmup: 0,
+      trials: 5,
+      heapReloads: 50,
+      purgeSessions: 5_000,
+      coldTrials: 2,
+      parseTrials: 3,
+    }
   : {
       rounds: 3,
       duration: 5,
@@ -27,6 +37,7 @@ const P = quick
       heapReloads: 500,
       purgeSessions: 100_000,
       coldTrials: 5,
+      parseTrials: 9,
     };
 // --contenders=a,b keeps only those contenders (a partial run, like --only).
 const picked = process.argv
@@ -105,6 +116,10 @@ if (wanted("purge")) {
 if (wanted("admin")) {
   log(`ls and purge on ${P.purgeSessions.toLocaleString("en-US")} sqlite, redis and postgres sessions`);
   results.admin = await databaseAdminScenario({ sessions: P.purgeSessions, log });
+}
+if (wanted("parse")) {
+  log(`parsing 1 MiB bodies of hostile shapes (${P.parseTrials} trials each)`);
+  results.parse = await parseScenario({ trials: P.parseTrials, log });
 }
 
 writeReport(results, (Date.now() - started) / 1000, { P, quick, out: OUT, root: HERE, log });

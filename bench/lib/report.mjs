@@ -109,6 +109,25 @@ export function writeReport(r, seconds, { P, quick, out: OUT, root: HERE, log })
       rows: r.purge.map((x) => ({ name: x.name, value: x.seconds, text: `${x.seconds.toFixed(2)} s` })),
     });
   }
+  if (r.parse) {
+    const names = r.parse.contenders;
+    out.push(
+      "## Parsing 1 MiB bodies of hostile shapes",
+      "",
+      "From an in-memory request stream to the handler's params, in one process: cherry's readBody + parseParams, express 5's body-parser middleware (urlencoded with `extended: false` and with `extended: true`, which is qs; json), and as baselines Node's `querystring.parse` (`maxKeys: 1000`) or `JSON.parse`, and `URLSearchParams`, which parse the decoded string only and have no limits. Median ms; `413` = refused by a limit.",
+      "",
+      `| body | ${names.join(" | ")} |`,
+      `|---|${names.map(() => "---:").join("|")}|`,
+    );
+    for (const row of r.parse.rows) {
+      const cells = names.map((c) => {
+        const x = row.results[c];
+        return x ? `${fmt(x.ms, 1)}${x.outcome === "ok" ? "" : ` (${x.outcome})`}` : "";
+      });
+      out.push(`| ${row.name} | ${cells.join(" | ")} |`);
+    }
+    out.push("");
+  }
 
   const targets = [];
   const t = (issue, what, value, goal, met) =>
@@ -200,6 +219,14 @@ export function writeReport(r, seconds, { P, quick, out: OUT, root: HERE, log })
     pg ? `${fmt(pg.rps)} req/s` : "n/a",
     "measured and reported",
     pg ? true : undefined,
+  );
+  const slowest = r.parse?.rows.reduce((m, row) => Math.max(m, row.results.cherry.ms), 0);
+  t(
+    "#14 hostile input",
+    "slowest 1 MiB body parse (any shape)",
+    slowest === undefined ? "n/a" : `${fmt(slowest, 1)} ms`,
+    "well under 100 ms",
+    slowest === undefined ? undefined : slowest < 50,
   );
   const scale =
     P.purgeSessions === 100_000 ? "" : ` (on ${P.purgeSessions.toLocaleString("en-US")}, not 100,000)`;
