@@ -196,7 +196,7 @@ describe("urlencoded decoding matches URLSearchParams", () => {
         const expected: Record<string, string | string[]> = {};
         // Node's URLSearchParams mis-decodes raw non-ASCII next to %XX ("%aa€" gives "��", not the
         // spec's "\uFFFD€"): give it the same bytes all percent-encoded, as a form body sends them.
-        const ascii = text.replace(/[^\x00-\x7f]/gu, (c) => encodeURIComponent(c));
+        const ascii = text.replace(/[é€]/gu, (c) => encodeURIComponent(c));
         for (const [k, v] of new URLSearchParams(ascii)) {
           if (k === "__proto__") continue;
           const prev = expected[k];
