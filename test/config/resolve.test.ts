@@ -15,6 +15,8 @@ describe("defaults", () => {
     "server.sslKeyFile": "",
     "server.sslCertificateFile": "",
     "server.siteKey": "",
+    "server.allowedHosts": "",
+    "server.staticWellKnown": false,
     "server.threadPool": 0,
     "server.threading": false,
     "server.forking": false,
