@@ -75,3 +75,10 @@ function boundAddresses(config: ServerConfig): string[] {
 function bracket(address: string): string {
   return address.includes(":") && !address.startsWith("[") ? `[${address}]` : address;
 }
+
+/** The 403's text: the Host as understood (at most 100 characters) and the key that would allow it. */
+export function forbiddenHostMessage(header: string | undefined): string {
+  const host = header ?? "";
+  const name = (hostName(host) ?? host).slice(0, 100);
+  return `403 Forbidden: the Host ${JSON.stringify(name)} is not answered in watch mode (DNS rebinding protection); to allow it, add it to [server] allowedHosts in RootServer.cfg`;
+}

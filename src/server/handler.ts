@@ -12,7 +12,8 @@ import type { RequestSession, SessionManager } from "../sessions/manager.js";
 import { DISABLED_SESSION_MAP } from "../sessions/session-map.js";
 import { CustomStoreError } from "../sessions/stores/custom.js";
 import { HttpError, parseParams, readBody } from "./_body.js";
-import { hostName } from "./_hosts.js";
+import { forbiddenHostMessage } from "./_hosts.js";
+import { causeOf, generalTerms } from "./_store-answer.js";
 import { type AppError, formatAppError } from "./app-error.js";
 import { injectLiveReload, LIVE_RELOAD_PATH, type LiveReload } from "./live-reload.js";
 import { appErrorPage, errorPage } from "./pages.js";
@@ -220,28 +221,8 @@ function sessionFailure(
   return text(res, req, status, `${status} ${title}${shown ? `: ${shown}` : ""}`, extra);
 }
 
-function generalTerms(error: unknown): string {
-  if (isCherryError(error, "E_STORE_UNAVAILABLE")) return "session store unavailable";
-  if (isCherryError(error, "E_SESSION_LOCK_TIMEOUT")) return "session busy, try again";
-  return "session error";
-}
-
-/** The underlying error's message when the CherryError's own does not already include it. */
-function causeOf(error: unknown, message: string): string {
-  const cause = (error as { cause?: unknown })?.cause;
-  const text = cause instanceof Error ? cause.message : cause === undefined ? "" : String(cause);
-  return text && !message.includes(text) ? ` (${text})` : "";
-}
-
 function forbiddenHost(req: IncomingMessage, res: ServerResponse): number {
-  const host = req.headers.host ?? "";
-  const name = (hostName(host) ?? host).slice(0, 100);
-  return text(
-    res,
-    req,
-    403,
-    `403 Forbidden: the Host ${JSON.stringify(name)} is not answered in watch mode (DNS rebinding protection); to allow it, add it to [server] allowedHosts in RootServer.cfg`,
-  );
+  return text(res, req, 403, forbiddenHostMessage(req.headers.host));
 }
 
 function withReload(state: AppState, html: string): string {
