@@ -3,6 +3,8 @@ import type { CherryConfig } from "./types.js";
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const MIN_SECRET = 32;
+/** An allowedHosts entry: `*`, a DNS name (a leading dot = with its subdomains), or a bracketed IPv6. */
+const HOST_ENTRY = /^(\*|\.?[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])$/i;
 
 /** Rules that involve several keys or the meaning of a value; `report` takes the key to blame. */
 export function validateRules(config: CherryConfig, report: (id: string, message: string) => void): void {
@@ -81,6 +83,16 @@ export function validateRules(config: CherryConfig, report: (id: string, message
     const missing = server.sslKeyFile === "" ? "sslKeyFile" : "sslCertificateFile";
     const present = missing === "sslKeyFile" ? "server.sslCertificateFile" : "server.sslKeyFile";
     report(present, `HTTPS needs both files (expected ${missing} too, got only this one)`);
+  }
+  const badHost = server.allowedHosts
+    .split(",")
+    .map((h) => h.trim())
+    .find((h) => h !== "" && !HOST_ENTRY.test(h));
+  if (badHost !== undefined) {
+    report(
+      "server.allowedHosts",
+      `not a host name (expected comma-separated names such as dev.example.test, .example.test for it and its subdomains, or *; no scheme, port or path), got "${badHost}"`,
+    );
   }
 }
 

@@ -212,3 +212,19 @@ describe("error collection", () => {
     expect(lines.every((l) => l.startsWith("RootServer.cfg:"))).toBe(true);
   });
 });
+
+describe("[server] allowedHosts", () => {
+  it("accepts names, .suffixes, IP addresses, bracketed IPv6 and *", () => {
+    const config = ok("[server]\nallowedHosts = dev.example.test, .preview.test ,10.0.0.5,[fe80::1],*\n");
+    expect(config.server.allowedHosts).toBe("dev.example.test, .preview.test ,10.0.0.5,[fe80::1],*");
+  });
+
+  it.each(["http://dev.test", "dev.test:8000", "dev.test/app", "dev test", "*.dev.test"])(
+    "rejects %s with its line",
+    (entry) => {
+      expect(problems(`[server]\n\nallowedHosts = ok.test, ${entry}\n`)).toEqual([
+        `RootServer.cfg:3: [server] allowedHosts: not a host name (expected comma-separated names such as dev.example.test, .example.test for it and its subdomains, or *; no scheme, port or path), got "${entry}"`,
+      ]);
+    },
+  );
+});

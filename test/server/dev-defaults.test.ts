@@ -218,6 +218,20 @@ describe("Host header check in watch mode (DNS rebinding)", () => {
     }
   });
 
+  it("answers the bound address when it is not a loopback name", async () => {
+    const bound = await serveApp(
+      { "RootServer.cfg": "[server]\nsocketHost = 127.0.0.2\n", "src/root.ts": ROOT },
+      { watch: true },
+    );
+    try {
+      const port = new URL(bound.url).port;
+      expect((await getWithHost(bound.url, "/", `127.0.0.2:${port}`)).status).toBe(200);
+      expect((await getWithHost(bound.url, "/", "127.0.0.3")).status).toBe(403);
+    } finally {
+      await bound.close();
+    }
+  });
+
   it("answers the bound address, and every interface's address when bound to all", async () => {
     const all = await serveApp(
       { "RootServer.cfg": "[server]\nsocketHost = 0.0.0.0\n", "src/root.ts": ROOT },
