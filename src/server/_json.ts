@@ -2,8 +2,9 @@
  * JSON bodies within bounds. JSON.parse is linear, but what a handler does with its result (a
  * recursive merge, JSON.stringify into a session, structuredClone) recurses once per level and walks
  * every key, so depth and key count are bounded before parsing: one scan of the bytes, stopped at
- * the first level or key over the limit. `__proto__` keys are dropped at every level, as
- * fastify's secure-json-parse does, so no merge of the result can reach a prototype.
+ * the first level or key over the limit. `__proto__` keys, and `constructor` keys holding a
+ * `prototype`, are dropped at every level (secure-json-parse's protoAction and constructorAction
+ * "remove", as fastify uses them), so no recursive merge of the result can reach a prototype.
  */
 import { HttpError } from "./_http-error.js";
 
@@ -29,8 +30,8 @@ export function parseJsonBody(bytes: Buffer): Record<string, unknown> {
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
     throw new HttpError(400, "a JSON body must be an object");
-  // A key can only be "__proto__" if the text spells it or escapes something in a string.
-  if (escaped || bytes.includes("__proto__")) dropProtoKeys(parsed);
+  // A key can only be "__proto__" or "prototype" if the text spells it or escapes something.
+  if (escaped || bytes.includes("__proto__") || bytes.includes("prototype")) dropProtoKeys(parsed);
   return parsed as Record<string, unknown>;
 }
 
@@ -64,12 +65,15 @@ function escapedAt(bytes: Buffer, at: number): boolean {
   return run % 2 === 1;
 }
 
-/** Removes own `__proto__` members everywhere, without recursion (depth is bounded, but stay flat). */
+/** Removes own `__proto__` members, and `constructor` members with a `prototype`, everywhere. */
 function dropProtoKeys(root: object): void {
   const stack: object[] = [root];
   while (stack.length > 0) {
     const node = stack.pop() as Record<string, unknown>;
     if (Object.hasOwn(node, "__proto__")) Reflect.deleteProperty(node, "__proto__");
+    const ctor = Object.hasOwn(node, "constructor") ? node.constructor : undefined;
+    if (typeof ctor === "object" && ctor !== null && Object.hasOwn(ctor, "prototype"))
+      Reflect.deleteProperty(node, "constructor");
     for (const key in node) {
       const value = node[key];
       if (typeof value === "object" && value !== null) stack.push(value);

@@ -165,6 +165,27 @@ describe("JSON bodies: depth and key limits, then 413", () => {
     expect(merged.polluted).toBeUndefined();
   });
 
+  it("drops constructor keys that hold a prototype, at every depth, and keeps other constructor keys", () => {
+    const out = json(
+      '{"constructor":{"prototype":{"polluted":1}},"a":{"b":{"\\u0063onstructor":{"prototype":{"polluted":2}}}},"c":{"constructor":"Ada"}}',
+    );
+    expect(Object.hasOwn(out, "constructor")).toBe(false);
+    expect(Object.hasOwn((out.a as { b: object }).b, "constructor")).toBe(false);
+    expect(out.c).toEqual({ constructor: "Ada" });
+    // The recursive merge of lodash-merge CVE-2018-3721 fame reaches no prototype.
+    const merge = (target: Record<string, unknown>, source: Record<string, unknown>) => {
+      for (const key of Object.keys(source)) {
+        const value = source[key];
+        if (typeof value === "object" && value !== null) {
+          if (typeof target[key] !== "object" && typeof target[key] !== "function") target[key] = {};
+          merge(target[key] as Record<string, unknown>, value as Record<string, unknown>);
+        } else target[key] = value;
+      }
+    };
+    merge({}, out as Record<string, unknown>);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it("still answers malformed JSON with 400 and a non-object top level with 400", () => {
     expect(refusal(() => json("{nope"))?.status).toBe(400);
     expect(refusal(() => json("[1,2]"))?.status).toBe(400);
