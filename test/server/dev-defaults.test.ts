@@ -5,6 +5,7 @@
  */
 import { renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -201,6 +202,20 @@ describe("Host header check in watch mode (DNS rebinding)", () => {
     expect(res.status).toBe(200);
     expect(res.body).toContain("app");
     expect((await getWithHost(app.url, "/__cherry/live", host)).status).toBe(200);
+  });
+
+  it("answers an HTTP/1.0 request without Host (a tool, never a browser)", async () => {
+    const { port } = new URL(app.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(Number(port), "127.0.0.1", () => socket.write("GET / HTTP/1.0\r\n\r\n"));
+      let data = "";
+      socket.on("data", (chunk) => {
+        data += chunk;
+      });
+      socket.on("end", () => resolve(data));
+      socket.on("error", reject);
+    });
+    expect(answer.split("\r\n")[0]).toBe("HTTP/1.1 200 OK");
   });
 
   it("answers any Host outside watch mode, and every Host with allowedHosts = *", async () => {
