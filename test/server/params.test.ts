@@ -230,6 +230,41 @@ describe("urlencoded decoding matches URLSearchParams", () => {
   });
 });
 
+describe("any input", () => {
+  it("gives params or a 400/413, never another error, for random JSON-ish and urlencoded bytes", () => {
+    const piece = fc.constantFrom(
+      '{"a":',
+      "[",
+      "]",
+      "{",
+      "}",
+      ",",
+      ":",
+      '"',
+      "\\",
+      "1",
+      "__proto__",
+      "&",
+      "=",
+      "%",
+      "+",
+      "é",
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 80 }), fc.boolean(), (pieces, asJson) => {
+        const body = Buffer.from(pieces.join(""));
+        try {
+          parseParams(pieces.join("").slice(0, 40), body, asJson ? "application/json" : FORM);
+        } catch (error) {
+          expect(error).toBeInstanceOf(HttpError);
+          expect([400, 413]).toContain((error as HttpError).status);
+        }
+      }),
+      { numRuns: 3000, seed: 14 },
+    );
+  });
+});
+
 describe("over HTTP: the counter app", () => {
   let app: TestApp;
   beforeAll(async () => {
