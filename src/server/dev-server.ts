@@ -17,6 +17,7 @@ import { createHttpServer, listen, type ServerLimits } from "./listen.js";
 import { LiveReload } from "./live-reload.js";
 import { type AppBuilder, createAppBuilder } from "./loader.js";
 import { createStaticHandler } from "./static.js";
+import { UploadFolder } from "./upload.js";
 import { type ChangeBatch, watchApp } from "./watch.js";
 
 export interface ServeOptions {
@@ -68,7 +69,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     dev: options.watch,
     liveReload,
     logger,
-    bodyLimit: 1024 * 1024,
+    uploads: new UploadFolder(),
     ...(first.ok ? { root: first.root } : { error: first.error }),
   };
   try {
@@ -265,6 +266,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       await builder.dispose();
       await storageBuilder?.dispose();
       await sessions.backend.store?.close?.();
+      state.uploads.remove();
     },
   };
 }
