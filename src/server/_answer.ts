@@ -35,7 +35,7 @@ export interface Answer {
 export class UnsendableError extends Error {}
 
 export function toAnswer(value: unknown): Answer {
-  if (typeof globalThis.Response === "function" && value instanceof globalThis.Response)
+  if (typeof value === "object" && value !== null && value instanceof globalThis.Response)
     return fromWebResponse(value);
   return { payload: toPayload(value) };
 }

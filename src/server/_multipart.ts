@@ -8,20 +8,18 @@ import type { IncomingMessage } from "node:http";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import busboy from "busboy";
+import type { ServerConfig } from "../config/types.js";
 import { HttpError } from "./_body.js";
 import { StoredUpload, UPLOAD_MEMORY_LIMIT, type UploadFolder } from "./upload.js";
 
 /** busboy's default for one text field, kept: a longer value is a 413. */
 const FIELD_SIZE = 1024 * 1024;
 
-export interface MultipartLimits {
-  /** Bytes of the whole body. */
-  body: number;
-  files: number;
-  /** Bytes of one file; 0 = only `body` limits it. */
-  fileSize: number;
-  fields: number;
-}
+/** The [server] keys that bound a multipart body (src/config/schema.ts). */
+export type MultipartLimits = Pick<
+  ServerConfig,
+  "maxRequestBodySize" | "maxFileUploads" | "maxFileSize" | "maxFormFields"
+>;
 
 export interface Form {
   fields: Array<[string, string]>;
@@ -40,18 +38,20 @@ export async function readMultipart(
   limits: MultipartLimits,
   folder: UploadFolder,
 ): Promise<Form> {
+  const body = limits.maxRequestBodySize;
+  const fileSize = limits.maxFileSize > 0 ? limits.maxFileSize : body;
   const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > limits.body) throw new HttpError(413, `request body over ${limits.body} bytes`);
+  if (declared > body) throw new HttpError(413, `request body over ${body} bytes`);
   let parser: busboy.Busboy;
   try {
     parser = busboy({
       headers: req.headers,
       defParamCharset: "utf8",
       limits: {
-        files: limits.files,
-        fields: limits.fields,
+        files: limits.maxFileUploads,
+        fields: limits.maxFormFields,
         fieldSize: FIELD_SIZE,
-        fileSize: limits.fileSize > 0 ? limits.fileSize : limits.body,
+        fileSize,
       },
     });
   } catch (error) {
@@ -81,13 +81,11 @@ export async function readMultipart(
     if (!info.filename) return void stream.resume();
     const file = new StoredUpload(name, baseName(info.filename), info.mimeType || "application/octet-stream");
     files.push(file);
-    stream.on("limit", () =>
-      fail(`file "${file.filename}" over ${limits.fileSize > 0 ? limits.fileSize : limits.body} bytes`),
-    );
+    stream.on("limit", () => fail(`file "${file.filename}" over ${fileSize} bytes`));
     tasks.push(store(file, stream, folder, temps));
   });
-  parser.on("filesLimit", () => fail(`more than ${limits.files} files in one request`));
-  parser.on("fieldsLimit", () => fail(`more than ${limits.fields} form fields in one request`));
+  parser.on("filesLimit", () => fail(`more than ${limits.maxFileUploads} files in one request`));
+  parser.on("fieldsLimit", () => fail(`more than ${limits.maxFormFields} form fields in one request`));
 
   let size = 0;
   try {
@@ -96,7 +94,7 @@ export async function readMultipart(
       async function* (source: AsyncIterable<Buffer>) {
         for await (const chunk of source) {
           size += chunk.length;
-          if (size > limits.body) fail(`request body over ${limits.body} bytes`);
+          if (size > body) fail(`request body over ${body} bytes`);
           yield chunk;
         }
       },

@@ -15,7 +15,7 @@ import { type Answer, toAnswer, UnsendableError } from "./_answer.js";
 import { HttpError, parseParams, readBody } from "./_body.js";
 import { type FileToSend, sendFile } from "./_file-answer.js";
 import { appendHeader, findHeader, type OutgoingHeaders, setHeader } from "./_headers.js";
-import { addForm, type Form, isMultipart, type MultipartLimits, readMultipart } from "./_multipart.js";
+import { addForm, type Form, isMultipart, readMultipart } from "./_multipart.js";
 import { dispositionOf, findFile, sendStream } from "./_send-answer.js";
 import { type OpenStream, openStream } from "./_stream-answer.js";
 import { type AppError, formatAppError } from "./app-error.js";
@@ -114,7 +114,7 @@ async function route(
   try {
     if (BODY_METHODS.has(req.method ?? "")) {
       if (isMultipart(req.headers["content-type"]))
-        form = await readMultipart(req, multipartLimits(state.config), state.uploads);
+        form = await readMultipart(req, state.config.server, state.uploads);
       else body = await readBody(req, state.config.server.maxRequestBodySize);
     }
     params =
@@ -172,11 +172,8 @@ async function route(
     if (isCherryError(error, "E_SESSIONS_DISABLED")) state.logger.error(`${pathname}: ${error.message}`);
     else if (unsendable) state.logger.error(`handler for ${pathname}: ${error.message}`);
     else state.logger.error(`handler for ${pathname} threw: ${(error as Error)?.stack ?? error}`);
-    const detail = state.dev
-      ? unsendable
-        ? error.message
-        : ((error as Error)?.stack ?? String(error))
-      : undefined;
+    const shown = unsendable ? error.message : ((error as Error)?.stack ?? String(error));
+    const detail = state.dev ? shown : undefined;
     return send(
       res,
       req,
@@ -227,16 +224,6 @@ async function route(
   const html = contentType?.startsWith("text/html") ?? false;
   const out = html && typeof payload.body === "string" ? withReload(state, payload.body) : payload.body;
   return send(res, req, status, out, contentType, headers);
-}
-
-function multipartLimits(config: CherryConfig): MultipartLimits {
-  const server = config.server;
-  return {
-    body: server.maxRequestBodySize,
-    files: server.maxFileUploads,
-    fileSize: server.maxFileSize,
-    fields: server.maxFormFields,
-  };
 }
 
 function sessionFailure(
