@@ -4,11 +4,14 @@
  * larger one is written to a temp file (mode 0600, in a 0700 folder of the system temp directory) that
  * is removed once the response is finished or the upload fails or is aborted.
  */
-import { createReadStream, mkdtempSync, rmSync } from "node:fs";
+import { createReadStream, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
+import { isAlive } from "./loader.js";
+
+const PREFIX = "cherry-uploads-";
 
 /** Bytes of one uploaded file kept in memory; above it the file goes to a temp file. */
 export const UPLOAD_MEMORY_LIMIT = 1024 * 1024;
@@ -67,20 +70,49 @@ export class StoredUpload implements UploadedFile {
   }
 }
 
-/** One folder per server for the temp files of uploads, made on first use and removed at close. */
+/**
+ * One folder per server for the temp files of uploads (`cherry-uploads-<pid>-XXXXXX` in the system
+ * temp directory), made on first use and removed at close; making it first removes the folders of
+ * cherry processes that died without closing (SIGKILL, crash).
+ */
 export class UploadFolder {
   #dir: string | undefined;
   #count = 0;
 
+  constructor(private readonly parent = tmpdir()) {}
+
   /** A fresh path inside the folder. */
   next(): string {
-    this.#dir ??= mkdtempSync(path.join(tmpdir(), "cherry-uploads-"));
-    return path.join(this.#dir, `upload-${process.pid}-${(this.#count++).toString(36)}`);
+    if (this.#dir === undefined) {
+      removeOrphans(this.parent);
+      this.#dir = mkdtempSync(path.join(this.parent, `${PREFIX}${process.pid}-`));
+    }
+    return path.join(this.#dir, `upload-${(this.#count++).toString(36)}`);
   }
 
   /** Removes the folder cherry made (and anything left in it). */
   remove(): void {
     if (this.#dir !== undefined) rmSync(this.#dir, { recursive: true, force: true });
     this.#dir = undefined;
+  }
+}
+
+/** Upload folders of this user's cherry processes that no longer run. */
+function removeOrphans(parent: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(new RegExp(`^${PREFIX}(\\d+)-\\w{6}$`).exec(name)?.[1]);
+    if (!pid || pid === process.pid || isAlive(pid)) continue;
+    const folder = path.join(parent, name);
+    try {
+      if (statSync(folder).uid === process.getuid?.()) rmSync(folder, { recursive: true, force: true });
+    } catch {
+      // Gone already, or not ours to read.
+    }
   }
 }

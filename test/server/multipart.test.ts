@@ -3,13 +3,17 @@
  * socket for aborted uploads. Text fields join request.params; files are UploadedFile, in memory up to
  * 1 MiB and in a temp file above it that is gone once the response is sent.
  */
+
+import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UploadFolder } from "../../src/server/upload.js";
 import { serveApp, type TestApp } from "../helpers/app.js";
+import { tempDir } from "../helpers/tmp.js";
 
 const ROOT = `
 import { createHash } from "node:crypto";
@@ -146,6 +150,16 @@ describe("multipart/form-data bodies", () => {
     expect(result.files).toEqual([]);
   });
 
+  it("keeps only the last segment of a file name with folders in it", async () => {
+    const form = new FormData();
+    form.append("a", new Blob(["1"]), "C:\\Users\\ada\\notes.txt");
+    form.append("b", new Blob(["2"]), "../../etc/passwd");
+    const result = (await (
+      await fetch(new URL("/upload", app.url), { method: "POST", body: form })
+    ).json()) as Uploaded;
+    expect(result.files.map((f) => f.filename)).toEqual(["notes.txt", "passwd"]);
+  });
+
   it("answers a malformed multipart body (no boundary) with 400", async () => {
     const res = await fetch(new URL("/upload", app.url), {
       method: "POST",
@@ -177,6 +191,15 @@ describe("upload limits (413 with a message)", () => {
       /more than 4 form fields/,
     ],
     [
+      "a text field over 1 MiB",
+      () => {
+        const form = new FormData();
+        form.append("long", "x".repeat(MIB + 1));
+        return form;
+      },
+      /form field "long" over 1048576 bytes/,
+    ],
+    [
       "a file over maxFileSize",
       () => {
         const form = new FormData();
@@ -199,6 +222,37 @@ describe("upload limits (413 with a message)", () => {
     expect(res.status).toBe(413);
     expect(await res.text()).toMatch(message);
     expect(files(3) && (await post(files(3))).status).toBe(200);
+  });
+});
+
+describe("the upload folder", () => {
+  it("removes the folders of cherry processes that died, and nothing else", () => {
+    const parent = tempDir();
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid as number;
+    const alive = spawn("sleep", ["30"]);
+    try {
+      const folders = [
+        `cherry-uploads-${dead}-abcdef`,
+        `cherry-uploads-${alive.pid}-abcdef`,
+        "cherry-uploads-notes",
+      ];
+      for (const name of folders) {
+        mkdirSync(path.join(parent, name));
+        writeFileSync(path.join(parent, name, "upload-0"), "x");
+      }
+      const folder = new UploadFolder(parent);
+      const first = folder.next();
+      expect(path.basename(path.dirname(first))).toMatch(
+        new RegExp(`^cherry-uploads-${process.pid}-\\w{6}$`),
+      );
+      expect(readdirSync(parent).sort()).toEqual(
+        [path.basename(path.dirname(first)), ...folders.slice(1)].sort(),
+      );
+      folder.remove();
+      expect(readdirSync(parent).sort()).toEqual(folders.slice(1).sort());
+    } finally {
+      alive.kill();
+    }
   });
 });
 
