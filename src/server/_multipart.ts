@@ -110,6 +110,8 @@ export async function readMultipart(
     await dispose();
     if (failure) throw failure;
     if (!req.complete) throw new HttpError(400, "the client closed the connection during the upload");
+    // A temp file that could not be written (disk full, permissions) is the server's failure: a 500.
+    if ((error as NodeJS.ErrnoException)?.syscall) throw error;
     throw new HttpError(400, `malformed multipart/form-data: ${(error as Error).message}`);
   }
 }

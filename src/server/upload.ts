@@ -4,7 +4,7 @@
  * larger one is written to a temp file (mode 0600, in a 0700 folder of the system temp directory) that
  * is removed once the response is finished or the upload fails or is aborted.
  */
-import { createReadStream, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -83,7 +83,8 @@ export class UploadFolder {
 
   /** A fresh path inside the folder. */
   next(): string {
-    if (this.#dir === undefined) {
+    // Made again when gone: temp cleaners (systemd-tmpfiles, tmpreaper) remove old folders of /tmp.
+    if (this.#dir === undefined || !existsSync(this.#dir)) {
       removeOrphans(this.parent);
       this.#dir = mkdtempSync(path.join(this.parent, `${PREFIX}${process.pid}-`));
     }

@@ -6,7 +6,7 @@
 
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { execa } from "execa";
@@ -287,6 +287,17 @@ describe("temp files of failed uploads", () => {
     const socket = startUpload(MIB + MIB / 2, 3 * MIB);
     await eventually(() => readdirSync(folder).length === 1); // the part spilled to disk
     socket.destroy();
+    await eventually(() => readdirSync(folder).length === 0);
+  });
+
+  it("makes its folder again when a temp cleaner removed it", async () => {
+    rmSync(folder, { recursive: true });
+    const form = new FormData();
+    form.append("photo", new Blob([big]), "photo.bin");
+    const res = await fetch(new URL("/upload", app.url), { method: "POST", body: form });
+    const result = (await res.json()) as Uploaded;
+    expect(result.files[0]).toMatchObject({ onDisk: true, sha: sha(big) });
+    folder = path.dirname(result.files[0].path as string);
     await eventually(() => readdirSync(folder).length === 0);
   });
 
