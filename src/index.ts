@@ -6,7 +6,8 @@
 export type { CherryConfig, ServerConfig, SessionConfig } from "./config/types.js";
 export { CherryError, type ErrorCode } from "./errors.js";
 export type { Request } from "./server/request.js";
-export type { Response } from "./server/response.js";
+export type { FileBody, FileOptions, Response } from "./server/response.js";
+export type { UploadedFile } from "./server/upload.js";
 export type { Session } from "./sessions/manager.js";
 export { SessionMap } from "./sessions/session-map.js";
 export {

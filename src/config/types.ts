@@ -15,6 +15,14 @@ export interface ServerConfig {
   allowedHosts: string;
   /** Static folders serve `.well-known/`. */
   staticWellKnown: boolean;
+  /** Bytes; a request body over it is refused with 413. */
+  maxRequestBodySize: number;
+  /** Files one multipart/form-data request may upload. */
+  maxFileUploads: number;
+  /** Bytes one uploaded file may have; 0 = only maxRequestBodySize limits it. */
+  maxFileSize: number;
+  /** Text fields one multipart/form-data request may have. */
+  maxFormFields: number;
   threadPool: number;
   threading: boolean;
   forking: boolean;

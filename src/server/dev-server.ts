@@ -19,6 +19,7 @@ import { createHttpServer, listen, type ServerLimits } from "./listen.js";
 import { LiveReload } from "./live-reload.js";
 import { type AppBuilder, createAppBuilder } from "./loader.js";
 import { createStaticHandler, staticWarnings } from "./static.js";
+import { UploadFolder } from "./upload.js";
 import { type ChangeBatch, watchApp } from "./watch.js";
 
 export interface ServeOptions {
@@ -72,7 +73,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     dev: options.watch,
     liveReload,
     logger,
-    bodyLimit: 1024 * 1024,
+    uploads: new UploadFolder(),
     ...(first.ok ? { root: first.root } : { error: first.error }),
   };
   try {
@@ -276,6 +277,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       await builder.dispose();
       await storageBuilder?.dispose();
       await sessions.backend.store?.close?.();
+      state.uploads.remove();
     },
   };
 }

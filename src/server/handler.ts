@@ -11,16 +11,23 @@ import type { Logger } from "../log.js";
 import type { RequestSession, SessionManager } from "../sessions/manager.js";
 import { DISABLED_SESSION_MAP } from "../sessions/session-map.js";
 import { CustomStoreError } from "../sessions/stores/custom.js";
+import { type Answer, toAnswer, UnsendableError } from "./_answer.js";
 import { HttpError, parseParams, readBody } from "./_body.js";
+import { type FileToSend, sendFile } from "./_file-answer.js";
+import { appendHeader, findHeader, type OutgoingHeaders, setHeader } from "./_headers.js";
 import { forbiddenHostMessage } from "./_hosts.js";
+import { addForm, type Form, isMultipart, readMultipart } from "./_multipart.js";
+import { dispositionOf, findFile, sendStream } from "./_send-answer.js";
 import { causeOf, generalTerms } from "./_store-answer.js";
+import { type OpenStream, openStream } from "./_stream-answer.js";
 import { type AppError, formatAppError } from "./app-error.js";
 import { injectLiveReload, LIVE_RELOAD_PATH, type LiveReload } from "./live-reload.js";
 import { appErrorPage, errorPage } from "./pages.js";
 import { createRequest } from "./request.js";
-import { createResponse, responseProblem, toBody } from "./response.js";
+import { createResponse, responseProblem } from "./response.js";
 import { resolveRoute } from "./router.js";
 import type { StaticHandler } from "./static.js";
+import type { UploadFolder } from "./upload.js";
 
 export interface AppState {
   config: CherryConfig;
@@ -32,9 +39,10 @@ export interface AppState {
   dev: boolean;
   liveReload?: LiveReload;
   logger: Logger;
-  bodyLimit: number;
   /** Watch mode: the Host header check (src/server/_hosts.ts); absent = every Host is answered. */
   hostAllowed?: (host: string | undefined) => boolean;
+  /** Where uploads over UPLOAD_MEMORY_LIMIT wait until their response is finished. */
+  uploads: UploadFolder;
 }
 
 const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -109,8 +117,13 @@ async function route(
 
   let body: Buffer = Buffer.alloc(0);
   let params: Record<string, unknown>;
+  let form: Form | undefined;
   try {
-    if (BODY_METHODS.has(req.method ?? "")) body = await readBody(req, state.bodyLimit);
+    if (BODY_METHODS.has(req.method ?? "")) {
+      if (isMultipart(req.headers["content-type"]))
+        form = await readMultipart(req, state.config.server, state.uploads);
+      else body = await readBody(req, state.config.server.maxRequestBodySize);
+    }
     params =
       search === "" && body.length === 0
         ? Object.create(null)
@@ -119,6 +132,11 @@ async function route(
     if (error instanceof HttpError)
       return text(res, req, error.status, error.message, { Connection: "close" });
     throw error;
+  }
+  if (form) {
+    addForm(params, form);
+    const uploads = form;
+    res.once("close", () => void uploads.dispose());
   }
 
   const secure = Boolean((req.socket as { encrypted?: boolean }).encrypted);
@@ -132,7 +150,7 @@ async function route(
     }
   }
 
-  const response = createResponse();
+  const response = createResponse(state.config.dir);
   const request = createRequest(
     req,
     pathname,
@@ -141,8 +159,11 @@ async function route(
     secure,
     session?.map ?? DISABLED_SESSION_MAP,
     session ?? DISABLED_SESSION,
+    form?.files ?? [],
   );
-  let out: ReturnType<typeof toBody>;
+  let answer: Answer;
+  let opened: OpenStream | undefined;
+  let file: FileToSend | undefined;
   try {
     let result = found.fn.call(found.owner, request, response);
     // Most handlers answer synchronously: await only a promise (each await costs a turn).
@@ -150,12 +171,19 @@ async function route(
     // What Node could not send is the handler's error, found before the session is saved.
     const problem = responseProblem(response);
     if (problem) throw new TypeError(problem);
-    out = toBody(result);
+    answer = toAnswer(result);
+    // Before the session is committed: a stream's code up to its first chunk, a file's lookup.
+    if (answer.payload.kind === "stream" && req.method !== "HEAD")
+      opened = await openStream(answer.payload.source);
+    else if (answer.payload.kind === "file") file = await findFile(answer.payload.file);
   } catch (error) {
     session?.abandon();
+    const unsendable = error instanceof UnsendableError;
     if (isCherryError(error, "E_SESSIONS_DISABLED")) state.logger.error(`${pathname}: ${error.message}`);
+    else if (unsendable) state.logger.error(`handler for ${pathname}: ${error.message}`);
     else state.logger.error(`handler for ${pathname} threw: ${(error as Error)?.stack ?? error}`);
-    const detail = state.dev ? ((error as Error)?.stack ?? String(error)) : undefined;
+    const shown = unsendable ? error.message : ((error as Error)?.stack ?? String(error));
+    const detail = state.dev ? shown : undefined;
     return send(
       res,
       req,
@@ -165,31 +193,48 @@ async function route(
     );
   }
 
+  const status = answer.status ?? response.status;
   let setCookie: string | undefined;
   let vary = false;
   if (session) {
-    if (response.status >= 500) session.abandon();
+    if (status >= 500) session.abandon();
     else {
       try {
         const commit = await session.commit();
         setCookie = commit.setCookie;
         vary = commit.vary;
       } catch (error) {
+        if (opened) void opened.iterator.return?.().catch(() => undefined);
         return sessionFailure(state, req, res, error, pathname);
       }
     }
   }
-  const { body: answer, type } = out;
   const headers: OutgoingHeaders = { ...response.headers };
+  for (const [name, value] of answer.headers ?? [])
+    if (name === "set-cookie") appendHeader(headers, "Set-Cookie", value);
+    else setHeader(headers, name, value);
   if (setCookie) appendHeader(headers, "Set-Cookie", setCookie);
   if (vary) appendHeader(headers, "Vary", "Cookie");
-  const contentType = findHeader(headers, "content-type") ?? type;
+  const { payload } = answer;
+  if (payload.kind === "file") {
+    if (!file) return text(res, req, 404, `The file for '${pathname}' was not found.`, headers);
+    const disposition = dispositionOf(payload.file);
+    if (disposition) headers["Content-Disposition"] = disposition;
+    return await sendFile(req, res, file, headers);
+  }
+  if (payload.kind === "stream") {
+    await sendStream(req, res, status, headers, payload, opened, (error) =>
+      state.logger.error(
+        `handler for ${pathname}: its streamed body failed midway: ${(error as Error)?.stack ?? error}`,
+      ),
+    );
+    return status;
+  }
+  const contentType = findHeader(headers, "content-type") ?? payload.type;
   const html = contentType?.startsWith("text/html") ?? false;
-  const payload = html && typeof answer === "string" ? withReload(state, answer) : answer;
-  return send(res, req, response.status, payload, contentType, headers);
+  const out = html && typeof payload.body === "string" ? withReload(state, payload.body) : payload.body;
+  return send(res, req, status, out, contentType, headers);
 }
-
-type OutgoingHeaders = Record<string, string | number | string[]>;
 
 function sessionFailure(
   state: AppState,
@@ -233,31 +278,12 @@ function wantsHtml(req: IncomingMessage): boolean {
   return (req.headers.accept ?? "").includes("text/html");
 }
 
-function findHeader(headers: OutgoingHeaders, name: string): string | undefined {
-  for (const key in headers) if (key.toLowerCase() === name) return String(headers[key]);
-  return undefined;
-}
-
-function appendHeader(headers: OutgoingHeaders, name: string, value: string): void {
-  const lower = name.toLowerCase();
-  let key = name;
-  for (const k in headers) {
-    if (k.toLowerCase() === lower) {
-      key = k;
-      break;
-    }
-  }
-  const previous = headers[key];
-  if (previous === undefined) headers[key] = value;
-  else headers[key] = Array.isArray(previous) ? [...previous, value] : [String(previous), value];
-}
-
 function text(
   res: ServerResponse,
   req: IncomingMessage,
   status: number,
   message: string,
-  extra?: Record<string, string>,
+  extra?: OutgoingHeaders,
 ): number {
   return send(res, req, status, `${message}\n`, "text/plain; charset=utf-8", extra);
 }

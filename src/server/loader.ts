@@ -154,7 +154,8 @@ function removeOrphans(dir: string): void {
   });
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this id runs (EPERM: it runs under another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,7 +1,8 @@
 import { validateHeaderName, validateHeaderValue } from "node:http";
+import path from "node:path";
 import encodeUrl from "encodeurl";
 
-/** What a handler receives second (DESIGN.md §2): status, headers and redirects. */
+/** What a handler receives second (DESIGN.md §2): status, headers, redirects and files. */
 export interface Response {
   /** An integer from 200 to 599; anything else is a handler error (checked before the session is saved). */
   status: number;
@@ -12,17 +13,54 @@ export interface Response {
    * control characters are percent-encoded (existing `%XX` escapes are kept), so CR/LF never reach
    * the Location header. */
   redirect(url: string, status?: number): void;
+  /**
+   * A file to return from the handler (`return response.file("report.pdf")`): sent as the static
+   * handler sends files, with Content-Type from its extension, Content-Length, ETag, Last-Modified,
+   * 304/412 from conditional requests and byte ranges (RFC 9110). A relative path is resolved against
+   * the folder of RootServer.cfg; a missing file answers 404.
+   */
+  file(path: string, options?: FileOptions): FileBody;
 }
 
-export function createResponse(): Response {
-  return {
-    status: 200,
-    headers: {},
-    redirect(url: string, status = 303) {
-      this.status = status;
-      this.headers.Location = encodeUrl(String(url));
-    },
-  };
+export interface FileOptions {
+  /** The Content-Type; by default the one the static handler gives the file's extension. */
+  type?: string;
+  /** Sends `Content-Disposition: attachment` with this file name (true: the file's own name). */
+  download?: string | boolean;
+}
+
+/** A file a handler returns, made by `response.file()`. */
+export class FileBody {
+  constructor(
+    /** Absolute path. */
+    readonly path: string,
+    readonly options: FileOptions,
+  ) {}
+}
+
+/** A class, not a literal: no new method functions per request. */
+class CherryResponse implements Response {
+  status = 200;
+  headers: Record<string, string | number | string[]> = {};
+  readonly #dir: string;
+
+  constructor(dir: string) {
+    this.#dir = dir;
+  }
+
+  redirect(url: string, status = 303): void {
+    this.status = status;
+    this.headers.Location = encodeUrl(String(url));
+  }
+
+  file(file: string, options: FileOptions = {}): FileBody {
+    return new FileBody(path.resolve(this.#dir, file), options);
+  }
+}
+
+/** `dir` is the folder relative paths given to `file()` are resolved against. */
+export function createResponse(dir: string): Response {
+  return new CherryResponse(dir);
 }
 
 /**
@@ -53,24 +91,4 @@ export function responseProblem(response: Response): string | undefined {
 
 function describe(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value) : `${String(value)} (${typeof value})`;
-}
-
-export interface Body {
-  body: Buffer | string;
-  type: string | undefined;
-}
-
-/** A handler's return value as bytes: string = HTML, Buffer = octet-stream, object/array = JSON. */
-export function toBody(value: unknown): Body {
-  if (value === undefined || value === null) return { body: "", type: undefined };
-  if (typeof value === "string") return { body: value, type: "text/html; charset=utf-8" };
-  if (Buffer.isBuffer(value)) return { body: value, type: "application/octet-stream" };
-  if (value instanceof Uint8Array)
-    return {
-      body: Buffer.from(value.buffer, value.byteOffset, value.byteLength),
-      type: "application/octet-stream",
-    };
-  if (typeof value === "object")
-    return { body: JSON.stringify(value) ?? "", type: "application/json; charset=utf-8" };
-  return { body: String(value), type: "text/html; charset=utf-8" };
 }

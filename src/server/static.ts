@@ -1,14 +1,16 @@
 /**
  * [staticContent]: `/prefix/...` served from a folder, never outside it (no `..`, no encoded dots,
- * no backslashes or NUL bytes, no symlink leading out), with Content-Type, ETag, Last-Modified, 304s,
- * HEAD and single byte ranges. Static requests never touch sessions. A path segment starting with a
- * dot (`.env`, `.git/config`, `a/.hidden/b`, also `%2e`-encoded) is a 404, as in express's
- * serve-static and @fastify/static; `[server] staticWellKnown` lets `.well-known/` (RFC 8615) through.
+ * no backslashes or NUL bytes, no symlink leading out), sent by _file-answer.ts (Content-Type, ETag,
+ * Last-Modified, RFC 9110 conditionals and ranges, HEAD). Static requests never touch sessions. A path
+ * segment starting with a dot (`.env`, `.git/config`, `a/.hidden/b`, also `%2e`-encoded) is a 404, as
+ * in express's serve-static and @fastify/static; `[server] staticWellKnown` lets `.well-known/`
+ * (RFC 8615) through.
  */
-import { createReadStream, promises as fs, realpathSync } from "node:fs";
+import { promises as fs, realpathSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import type { StaticMount } from "../config/types.js";
+import { sendFile } from "./_file-answer.js";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -116,7 +118,7 @@ async function serveFrom(
   }
   const file = await locate(mount, pathname.slice(mount.prefix.length), wellKnown);
   if (!file) return notFound(res, pathname);
-  return send(req, res, file.path, file.stat);
+  return sendFile(req, res, { ...file, type: contentTypeOf(file.path) });
 }
 
 async function locate(mount: Mount, rest: string, wellKnown: boolean) {
@@ -153,72 +155,4 @@ function notFound(res: ServerResponse, pathname: string): number {
     .writeHead(404, { "Content-Type": "text/plain; charset=utf-8" })
     .end(`The path '${pathname}' was not found.\n`);
   return 404;
-}
-
-async function send(
-  req: IncomingMessage,
-  res: ServerResponse,
-  file: string,
-  stat: { size: number; mtimeMs: number; mtime: Date },
-): Promise<number> {
-  const etag = `W/"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
-  const lastModified = stat.mtime.toUTCString();
-  const headers: Record<string, string | number> = {
-    "Content-Type": contentTypeOf(file),
-    ETag: etag,
-    "Last-Modified": lastModified,
-    "Accept-Ranges": "bytes",
-    "Cache-Control": "no-cache",
-  };
-  const inm = req.headers["if-none-match"];
-  const ims = req.headers["if-modified-since"];
-  const fresh = inm
-    ? inm.split(",").some((t) => t.trim() === etag || t.trim() === "*")
-    : ims !== undefined && Math.floor(stat.mtimeMs / 1000) <= Math.floor(Date.parse(ims) / 1000);
-  if (fresh) {
-    res.writeHead(304, { ETag: etag, "Last-Modified": lastModified }).end();
-    return 304;
-  }
-  let start = 0;
-  let end = stat.size - 1;
-  let status = 200;
-  const range = req.headers.range;
-  if (range && stat.size > 0) {
-    const match = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
-    const parsed = match ? parseRange(match[1], match[2], stat.size) : undefined;
-    if (!parsed) {
-      res.writeHead(416, { "Content-Range": `bytes */${stat.size}` }).end();
-      return 416;
-    }
-    [start, end] = parsed;
-    status = 206;
-    headers["Content-Range"] = `bytes ${start}-${end}/${stat.size}`;
-  }
-  headers["Content-Length"] = stat.size === 0 ? 0 : end - start + 1;
-  res.writeHead(status, headers);
-  if (req.method === "HEAD" || stat.size === 0) {
-    res.end();
-    return status;
-  }
-  await new Promise<void>((resolve) => {
-    const stream = createReadStream(file, { start, end });
-    stream.on("error", () => {
-      res.destroy();
-      resolve();
-    });
-    res.on("close", resolve);
-    stream.pipe(res);
-  });
-  return status;
-}
-
-function parseRange(from: string, to: string, size: number): [number, number] | undefined {
-  if (from === "" && to === "") return undefined;
-  if (from === "") {
-    const suffix = Number(to);
-    return suffix > 0 ? [Math.max(0, size - suffix), size - 1] : undefined;
-  }
-  const start = Number(from);
-  const end = to === "" ? size - 1 : Math.min(Number(to), size - 1);
-  return start <= end && start < size ? [start, end] : undefined;
 }

@@ -88,6 +88,51 @@ describeWithService("browser end to end (chromium)", browserService, () => {
     }
   });
 
+  it("submits a form with a text field and a file input (two files, one over 1 MiB)", async () => {
+    const dir = await scaffold("counter");
+    writeFileSync(
+      path.join(dir, "src/root.ts"),
+      `import type { Request } from "cherry";
+export default class Root {
+  index() {
+    return \`<form method="post" action="/upload" enctype="multipart/form-data">
+      <input id="name" name="name"><input id="files" type="file" name="upload" multiple>
+      <button id="send">Send</button></form>\`;
+  }
+  async upload(request: Request) {
+    request.sessionMap.set("uploads", request.files.length);
+    const rows = [];
+    for (const f of request.files)
+      rows.push(\`<li>\${f.field} \${f.filename} \${f.type} \${f.size} \${f.path ? "disk" : "memory"} \${(await f.bytes()).subarray(0, 5).toString()}</li>\`);
+    return \`<p id="who">\${request.params.name}</p><ul id="files">\${rows.join("")}</ul>\`;
+  }
+}
+`,
+    );
+    const notes = path.join(dir, "notes.txt");
+    const big = path.join(dir, "big.bin");
+    writeFileSync(notes, "hello from a file input\n");
+    writeFileSync(big, Buffer.alloc(1536 * 1024, "z"));
+    const server = await startCli(["serve", "-c", path.join(dir, "RootServer.cfg")], dir);
+    const page = await browser.newPage();
+    try {
+      await page.goto(server.url);
+      await page.fill("#name", "ada");
+      await page.setInputFiles("#files", [notes, big]);
+      await page.click("#send");
+      await expect.poll(() => page.textContent("#who")).toBe("ada");
+      const items = await page.locator("#files li").allTextContents();
+      expect(items).toEqual([
+        "upload notes.txt text/plain 24 memory hello",
+        `upload big.bin application/octet-stream ${1536 * 1024} disk zzzzz`,
+      ]);
+      await page.screenshot({ path: path.join(ARTIFACTS, "upload-result.png") });
+    } finally {
+      await page.close();
+      await server.stop();
+    }
+  });
+
   it("logs in with a new session id and logs out with the cookie gone", async () => {
     const dir = await scaffold("login");
     const server = await startCli(["serve", "-c", path.join(dir, "RootServer.cfg")], dir);

@@ -17,7 +17,8 @@ const APP =
 let app: TestApp;
 beforeAll(async () => {
   app = await serveApp({
-    "RootServer.cfg": "[session]\nstorageType = file\nstorageFileDir = sessions\n",
+    "RootServer.cfg":
+      "[server]\nmaxRequestBodySize = 1048576\n[session]\nstorageType = file\nstorageFileDir = sessions\n",
     "src/root.ts": APP,
   });
 });

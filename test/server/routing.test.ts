@@ -146,13 +146,48 @@ describe("params and bodies", () => {
     expect((await get("/")).status).toBe(200);
   });
 
-  it("refuses a body over 1 MiB with 413", async () => {
+  it("refuses a body over maxRequestBodySize (10 MiB by default) with 413", async () => {
     const res = await get("/echo", {
       method: "POST",
       headers: { "content-type": "text/plain" },
-      body: "x".repeat(1024 * 1024 + 1),
+      body: "x".repeat(10 * 1024 * 1024 + 1),
     });
     expect(res.status).toBe(413);
+    expect(await res.text()).toBe("request body over 10485760 bytes\n");
+    const under = await get("/echo", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: `a=${"x".repeat(2 * 1024 * 1024)}`,
+    });
+    expect(under.status).toBe(200);
+  });
+
+  it("takes its body limit from [server] maxRequestBodySize, for every kind of body", async () => {
+    const small = await serveApp({
+      "src/root.ts": ROOT,
+      "RootServer.cfg": "[server]\nmaxRequestBodySize = 100\n",
+    });
+    try {
+      const form = new FormData();
+      form.append("f", new Blob(["x".repeat(200)]), "f.txt");
+      for (const [type, body] of [
+        ["text/plain", "x".repeat(101)],
+        ["application/json", JSON.stringify({ a: "x".repeat(100) })],
+        ["application/x-www-form-urlencoded", `a=${"x".repeat(100)}`],
+        [undefined, form],
+      ] as const) {
+        const res = await fetch(new URL("/echo", small.url), {
+          method: "POST",
+          headers: type ? { "content-type": type } : {},
+          body,
+        });
+        expect(res.status, type).toBe(413);
+        expect(await res.text()).toBe("request body over 100 bytes\n");
+      }
+      expect((await fetch(new URL("/echo", small.url), { method: "POST", body: "a=1" })).status).toBe(200);
+    } finally {
+      await small.close();
+    }
   });
 
   it("ignores __proto__ keys", async () => {

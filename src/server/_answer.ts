@@ -1,0 +1,114 @@
+/**
+ * A handler's return value, sorted into what cherry sends (DESIGN.md §2 and the README's "Return
+ * values"): bytes, a stream of chunks, a file, or a web `Response` (its status and headers, then one of
+ * those). Anything else is refused with a message naming its type, never serialized: JSON of a class
+ * instance is its internals (`{}` for a Response, flags and paths for a file stream).
+ */
+import type { ReadStream } from "node:fs";
+import { Readable } from "node:stream";
+import { FileBody } from "./response.js";
+import { contentTypeOf } from "./static.js";
+
+const HTML = "text/html; charset=utf-8";
+const BYTES = "application/octet-stream";
+
+export type Payload =
+  | { kind: "bytes"; body: string | Buffer; type: string | undefined }
+  | {
+      kind: "stream";
+      source: AsyncIterable<unknown> | Iterable<unknown>;
+      type: string | undefined;
+      /** Bytes, when known in advance (a Blob). */
+      length?: number;
+    }
+  | { kind: "file"; file: FileBody };
+
+export interface Answer {
+  payload: Payload;
+  /** A web Response's status; otherwise `response.status` stands. */
+  status?: number;
+  /** A web Response's headers, each Set-Cookie its own pair. */
+  headers?: Array<[string, string]>;
+}
+
+/** A return value cherry cannot send; the message names its type. */
+export class UnsendableError extends Error {}
+
+export function toAnswer(value: unknown): Answer {
+  if (typeof value === "object" && value !== null && value instanceof globalThis.Response)
+    return fromWebResponse(value);
+  return { payload: toPayload(value) };
+}
+
+function toPayload(value: unknown): Payload {
+  if (value === undefined || value === null) return { kind: "bytes", body: "", type: undefined };
+  if (typeof value === "string") return { kind: "bytes", body: value, type: HTML };
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint")
+    return { kind: "bytes", body: String(value), type: HTML };
+  if (typeof value !== "object") throw unsendable(`a ${typeof value}`);
+  if (Buffer.isBuffer(value)) return { kind: "bytes", body: value, type: BYTES };
+  if (value instanceof Uint8Array)
+    return {
+      kind: "bytes",
+      body: Buffer.from(value.buffer, value.byteOffset, value.byteLength),
+      type: BYTES,
+    };
+  if (value instanceof FileBody) return { kind: "file", file: value };
+  if (value instanceof Blob)
+    return { kind: "stream", source: value.stream(), type: value.type || BYTES, length: value.size };
+  if (isNodeReadable(value)) {
+    if (value.destroyed || value.readableEnded)
+      throw unsendable(`a ${typeName(value)} that was already read or destroyed`);
+    const file = (value as Partial<ReadStream>).path;
+    return { kind: "stream", source: value, type: typeof file === "string" ? contentTypeOf(file) : BYTES };
+  }
+  if (value instanceof ReadableStream) {
+    if (value.locked) throw unsendable("a ReadableStream that is already locked (being read)");
+    return { kind: "stream", source: value as AsyncIterable<unknown>, type: BYTES };
+  }
+  // An async generator or iterable (CherryPy 3 streams by yielding), or a sync generator: text, as a string is.
+  if (Symbol.asyncIterator in value || Object.prototype.toString.call(value) === "[object Generator]")
+    return { kind: "stream", source: value as AsyncIterable<unknown>, type: HTML };
+  const proto = Object.getPrototypeOf(value);
+  if (
+    Array.isArray(value) ||
+    proto === Object.prototype ||
+    proto === null ||
+    typeof (value as { toJSON?: unknown }).toJSON === "function"
+  )
+    return { kind: "bytes", body: JSON.stringify(value), type: "application/json; charset=utf-8" };
+  throw unsendable(`a ${typeName(value)} (an instance of a class)`);
+}
+
+function fromWebResponse(value: globalThis.Response): Answer {
+  if (value.type === "error") throw unsendable("Response.error()");
+  if (value.bodyUsed) throw unsendable("a Response whose body was already read");
+  const headers: Array<[string, string]> = [];
+  for (const [name, v] of value.headers) if (name !== "set-cookie") headers.push([name, v]);
+  for (const cookie of value.headers.getSetCookie()) headers.push(["set-cookie", cookie]);
+  const type = value.headers.get("content-type") ?? undefined;
+  const payload: Payload = value.body
+    ? { kind: "stream", source: value.body as AsyncIterable<unknown>, type }
+    : { kind: "bytes", body: "", type };
+  return { payload, status: value.status, headers };
+}
+
+function isNodeReadable(value: object): value is Readable {
+  if (value instanceof Readable) return true;
+  // readable-stream and other userland copies of Node's Readable.
+  const v = value as Partial<Readable>;
+  return typeof v.pipe === "function" && typeof v.read === "function" && typeof v.on === "function";
+}
+
+function typeName(value: object): string {
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === "string" && name !== "" ? name : "object";
+}
+
+function unsendable(what: string): UnsendableError {
+  return new UnsendableError(
+    `the handler returned ${what}, which cherry cannot send: return a string, Buffer, Uint8Array, ` +
+      "Node Readable, ReadableStream, async iterable, Blob, web Response, response.file(…), " +
+      "or a plain object or array (JSON)",
+  );
+}
