@@ -8,6 +8,12 @@ import { CherryError } from "../../errors.js";
 import { lockToken } from "../ids.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
 
+/**
+ * Rows whose id has the shape of a session id (40 lowercase hex): listing, counting and purging
+ * touch those only, so whatever else someone keeps in the table is never listed or removed.
+ */
+const IS_SESSION = `length(id) = 40 AND id GLOB '${"[0-9a-f]".repeat(40)}'`;
+
 export class SqliteStore implements SessionStore {
   private readonly db: Database.Database;
   private readonly statements;
@@ -45,14 +51,18 @@ export class SqliteStore implements SessionStore {
       destroy: db.prepare("DELETE FROM cherry_sessions WHERE id = ?"),
       touch: db.prepare("UPDATE cherry_sessions SET expires_at = ? WHERE id = ?"),
       list: db.prepare<[], { id: string; expires_at: number; bytes: number }>(
-        "SELECT id, expires_at, length(CAST(data AS BLOB)) AS bytes FROM cherry_sessions",
+        `SELECT id, expires_at, length(CAST(data AS BLOB)) AS bytes FROM cherry_sessions WHERE ${IS_SESSION}`,
       ),
-      countAll: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM cherry_sessions"),
+      countAll: db.prepare<[], { n: number }>(
+        `SELECT count(*) AS n FROM cherry_sessions WHERE ${IS_SESSION}`,
+      ),
       countDoomed: db.prepare<[{ now: number }], { n: number; bad: number }>(
-        "SELECT count(*) AS n, coalesce(sum(expires_at > @now AND NOT json_valid(data)), 0) AS bad FROM cherry_sessions WHERE expires_at <= @now OR NOT json_valid(data)",
+        `SELECT count(*) AS n, coalesce(sum(expires_at > @now AND NOT json_valid(data)), 0) AS bad FROM cherry_sessions WHERE (expires_at <= @now OR NOT json_valid(data)) AND ${IS_SESSION}`,
       ),
-      purge: db.prepare("DELETE FROM cherry_sessions WHERE expires_at <= ? OR NOT json_valid(data)"),
-      purgeAll: db.prepare("DELETE FROM cherry_sessions"),
+      purge: db.prepare(
+        `DELETE FROM cherry_sessions WHERE (expires_at <= ? OR NOT json_valid(data)) AND ${IS_SESSION}`,
+      ),
+      purgeAll: db.prepare(`DELETE FROM cherry_sessions WHERE ${IS_SESSION}`),
       lock: db.prepare(
         "INSERT INTO cherry_session_locks (id, token, expires_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at WHERE cherry_session_locks.expires_at < ?",
       ),
