@@ -34,7 +34,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const toFile = (line: string) => {
     if (!options.logFile) return;
     try {
-      appendFileSync(options.logFile, `${new Date().toISOString()} ${line}\n`);
+      // 0600 when it creates the file, whatever the umask: log lines name sessions and paths.
+      appendFileSync(options.logFile, `${new Date().toISOString()} ${line}\n`, { mode: 0o600 });
     } catch {
       // A log file that cannot be written must not take the server down; the screen still has it.
     }

@@ -1,12 +1,13 @@
 /**
  * SQLite through better-sqlite3 (synchronous, so no request interleaves inside one call): WAL so
  * readers never wait for the writer, a busy timeout so several cherry processes can share the file,
- * the expiry indexed so a sweep is one DELETE.
+ * the expiry indexed so a sweep is one DELETE. The database and its -wal and -shm files are 0600.
  */
 import Database from "better-sqlite3";
 import { CherryError } from "../../errors.js";
 import { lockToken } from "../ids.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
+import { preparePrivateFile } from "./_private.js";
 
 /**
  * Rows whose id has the shape of a session id (40 lowercase hex): listing, counting and purging
@@ -20,6 +21,9 @@ export class SqliteStore implements SessionStore {
 
   constructor(readonly file: string) {
     try {
+      // Created 0600 whatever the umask (the -wal and -shm files take its mode); refused when
+      // another user could read or plant it (_private.ts).
+      preparePrivateFile(file, "sqlite");
       this.db = new Database(file);
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("busy_timeout = 5000");
@@ -34,6 +38,7 @@ export class SqliteStore implements SessionStore {
         CREATE TABLE IF NOT EXISTS cherry_session_locks (id TEXT PRIMARY KEY, token TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
       `);
     } catch (error) {
+      if (error instanceof CherryError) throw error;
       throw new CherryError(
         "E_STORE_UNAVAILABLE",
         `[store:sqlite] cannot open ${file}: ${(error as Error).message}`,
