@@ -295,7 +295,8 @@ export class SessionManager {
     const store = this.backend.store;
     if (!store?.purge) return;
     try {
-      await store.purge({ now: this.now() });
+      const result = await store.purge({ now: this.now() });
+      if (result.note) this.logger.warn(result.note);
     } catch (error) {
       this.logger.error(
         `[sessions] cleanup failed, next one in ${this.config.cleanUpDelay} min: ${describe(error)}`,
