@@ -15,7 +15,10 @@ import { SqliteStore } from "../dist/sessions/stores/sqlite.js";
 const N = Number(process.argv[2] ?? 10_000);
 const REDIS_URL = process.env.CHERRY_TEST_REDIS_URL ?? "redis://127.0.0.1:6379/0";
 const POSTGRES_URL = process.env.CHERRY_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-const SHAPES = { counter: () => ({ pageViews: 1 }), "10 KB": () => ({ blob: randomBytes(5120).toString("hex") }) };
+const SHAPES = {
+  counter: () => ({ pageViews: 1 }),
+  "10 KB": () => ({ blob: randomBytes(5120).toString("hex") }),
+};
 const id = () => randomBytes(20).toString("hex");
 const expiresAt = () => Date.now() + 3_600_000;
 const gc = () => globalThis.gc?.();
@@ -37,7 +40,10 @@ for (const shape of Object.keys(SHAPES)) {
   const dir = mkdtempSync(path.join(tmpdir(), "cherry-cost-"));
   const files = new FileStore(path.join(dir, "s"));
   await fill(files, shape);
-  const blocks = readdirSync(files.dir).reduce((sum, f) => sum + statSync(path.join(files.dir, f)).blocks * 512, 0);
+  const blocks = readdirSync(files.dir).reduce(
+    (sum, f) => sum + statSync(path.join(files.dir, f)).blocks * 512,
+    0,
+  );
   report("file", shape, blocks + statSync(files.dir).blocks * 512);
 
   const sqlite = new SqliteStore(path.join(dir, "sessions.db"));
@@ -86,9 +92,11 @@ for (const shape of Object.keys(SHAPES)) {
 }
 
 console.log(`bytes per stored session, ${N} sessions (${process.version}):`);
-console.log("| store | counter ({\"pageViews\": 1}) | 10 KB session |");
+console.log('| store | counter ({"pageViews": 1}) | 10 KB session |');
 console.log("|---|---|---|");
 for (const store of ["ram", "file", "sqlite", "redis", "postgres"]) {
-  const cells = Object.keys(SHAPES).map((shape) => rows.find((r) => r.store === store && r.shape === shape)?.perSession ?? "-");
+  const cells = Object.keys(SHAPES).map(
+    (shape) => rows.find((r) => r.store === store && r.shape === shape)?.perSession ?? "-",
+  );
   console.log(`| ${store} | ${cells.join(" | ")} |`);
 }
