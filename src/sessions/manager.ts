@@ -90,7 +90,9 @@ export class SessionManager {
     const header = req.headers.cookie;
     if (!header?.includes(this.config.cookieName)) return undefined;
     try {
-      return parseCookies(header)[this.config.cookieName];
+      // Taken as sent: ids and seals are cookie-safe, so a percent-encoded or otherwise re-spelled
+      // value is not ours and must not open the same session (cookie's default decode would).
+      return parseCookies(header, { decode: (v) => v })[this.config.cookieName];
     } catch {
       return undefined;
     }
