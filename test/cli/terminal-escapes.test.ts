@@ -124,3 +124,14 @@ describe("the log", () => {
     }
   });
 });
+
+describe("command-line mistakes", () => {
+  it("an unknown option or command is quoted escaped", async () => {
+    for (const args of [[`--x${TITLE}`], [`ls${CSI}`], ["sessions", `purge${TITLE}`]]) {
+      const result = await cherry(args);
+      expect(result.exitCode).toBe(2);
+      expect(result.stderr).toContain("\\u00");
+      expect(result.stderr).not.toMatch(CONTROLS);
+    }
+  });
+});

@@ -18,6 +18,8 @@ import { FileStore } from "../../src/sessions/stores/file.js";
 import { PostgresStore } from "../../src/sessions/stores/postgres.js";
 import { RedisStore } from "../../src/sessions/stores/redis.js";
 import { SqliteStore } from "../../src/sessions/stores/sqlite.js";
+import { Client, serveApp } from "../helpers/app.js";
+import { cherry } from "../helpers/cli.js";
 import { describeWithService, POSTGRES_URL, postgres, REDIS_URL, redis } from "../helpers/services.js";
 import { tempDir } from "../helpers/tmp.js";
 
@@ -197,3 +199,45 @@ describe("custom store: foreign entries from listSessions()", () => {
     expect(await listed(store)).toEqual([id]);
   });
 });
+
+describeWithService(
+  "redis with ?prefix=…myapp: through the CLI and the server's sweep",
+  await redis(),
+  () => {
+    it("SET <prefix>ratelimit:1.2.3.4 17 survives a sweep, sessions ls, purge and purge --all", async () => {
+      const prefix = `cherry-test:${randomBytes(4).toString("hex")}:myapp:`;
+      const url = `${REDIS_URL}?prefix=${encodeURIComponent(prefix)}`;
+      const admin = createClient({ url: REDIS_URL });
+      await admin.connect();
+      try {
+        await admin.set(`${prefix}ratelimit:1.2.3.4`, "17");
+        const app = await serveApp({
+          "RootServer.cfg": `[session]\nstorageType = redis\nstorageUrl = ${url}\ncleanUpDelay = 0.002\n`,
+        });
+        const client = new Client(app.url);
+        await client.text("/");
+        const id = client.jar.get("CherryPySession") ?? "";
+        // An unreadable session the sweep removes: once it is gone, a sweep has run.
+        const broken = `${prefix}${"b".repeat(40)}`;
+        await admin.set(broken, "{broken", { expiration: { type: "PX", value: 60_000 } });
+        for (let i = 0; i < 200 && (await admin.exists(broken)); i++)
+          await new Promise((r) => setTimeout(r, 25));
+        expect(await admin.exists(broken)).toBe(0);
+        await app.close();
+        expect(await admin.get(`${prefix}ratelimit:1.2.3.4`)).toBe("17");
+        const ls = await cherry(["sessions", "ls", "--json"], { cwd: app.dir });
+        expect(JSON.parse(ls.stdout).map((s: { id: string }) => s.id)).toEqual([id]);
+        expect((await cherry(["sessions", "purge"], { cwd: app.dir })).exitCode).toBe(0);
+        expect(
+          JSON.parse((await cherry(["sessions", "purge", "--all", "--json"], { cwd: app.dir })).stdout),
+        ).toMatchObject({ removed: 1 });
+        expect(await admin.get(`${prefix}ratelimit:1.2.3.4`)).toBe("17");
+        expect(await admin.exists(`${prefix}${id}`)).toBe(0);
+      } finally {
+        for await (const keys of admin.scanIterator({ MATCH: `${prefix}*` }))
+          if (keys.length) await admin.unlink(keys);
+        await admin.close();
+      }
+    });
+  },
+);
