@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RamStore } from "../../../src/sessions/stores/ram.js";
-import { Client, countOf, serveApp } from "../../helpers/app.js";
+import { Client, countOf, edit, serveApp } from "../../helpers/app.js";
 import { describeStoreContract } from "../store-contract.js";
 
 describeStoreContract("ram", async () => ({ store: new RamStore() }), {
@@ -107,6 +107,26 @@ describe("ram store under a flood of new visitors (HTTP)", () => {
       expect(lines.length).toBeGreaterThan(0);
       expect(lines.length).toBeLessThan(100);
       expect(lines.every((l) => l.startsWith("warn: "))).toBe(true);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe("ram store bound on a config edit (watch mode)", () => {
+  it("applies a new ramMaxSessions from the next save, keeping the sessions that fit", async () => {
+    const cfg = (max: number) =>
+      `[server]\nsocketPort = 0\n[session]\nstorageType = ram\nramMaxSessions = ${max}\n`;
+    const app = await serveApp({ "RootServer.cfg": cfg(100) }, { watch: true, liveReload: false });
+    try {
+      const clients = Array.from({ length: 4 }, () => new Client(app.url));
+      for (const client of clients) await client.text("/");
+      await edit(app, "RootServer.cfg", cfg(2));
+      // A save now trims the store to the 2 most recently used: the last client and this one.
+      expect(countOf(await clients[3].text("/"))).toBe(2);
+      expect(countOf(await clients[0].text("/"))).toBe(1);
+      expect(countOf(await clients[3].text("/"))).toBe(3);
+      expect(countOf(await clients[1].text("/"))).toBe(1);
     } finally {
       await app.close();
     }
