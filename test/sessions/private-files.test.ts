@@ -95,7 +95,7 @@ describe("an existing session folder must be private", () => {
     }
   });
 
-  it.skipIf(!isRoot)("refuses a folder owned by another user, even 0700", () => {
+  it.skipIf(!isRoot)("refuses a folder owned by another user, even 0700 (needs root to chown)", () => {
     const dir = path.join(tempDir(), "sessions");
     mkdirSync(dir, { mode: 0o700 });
     chownSync(dir, NOBODY, NOBODY);
@@ -148,7 +148,7 @@ describe("an existing sqlite database must be private", () => {
     new SqliteStore(path.join(dir, "sessions.db")).close();
   });
 
-  it.skipIf(!isRoot)("refuses a database owned by another user", () => {
+  it.skipIf(!isRoot)("refuses a database owned by another user (needs root to chown)", () => {
     const file = path.join(tempDir(), "sessions.db");
     new SqliteStore(file).close();
     chownSync(file, NOBODY, NOBODY);
