@@ -1,5 +1,6 @@
 import { appendFileSync } from "node:fs";
 import kleur from "kleur";
+import { escapeControls } from "./_escape.js";
 
 /** Colour only on a terminal and never with NO_COLOR (DESIGN.md §5). */
 export function colorFor(stream: NodeJS.WriteStream): boolean {
@@ -34,12 +35,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const toFile = (line: string) => {
     if (!options.logFile) return;
     try {
-      appendFileSync(options.logFile, `${new Date().toISOString()} ${line}\n`);
+      // 0600 when it creates the file, whatever the umask: log lines name sessions and paths.
+      appendFileSync(options.logFile, `${new Date().toISOString()} ${line}\n`, { mode: 0o600 });
     } catch {
       // A log file that cannot be written must not take the server down; the screen still has it.
     }
   };
-  const write = (line: string, color: (s: string) => string) => {
+  // Messages carry text from outside (exception messages, paths): never a control sequence (_escape.ts).
+  const write = (raw: string, color: (s: string) => string) => {
+    const line = escapeControls(raw, { keepNewlines: true });
     stderr.write(`${paint(errColor, color, line)}\n`);
     toFile(line);
   };
@@ -48,7 +52,8 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     info: (m) => write(prefix + m, (s) => s),
     warn: (m) => write(`${prefix}warning: ${m}`, kleur.yellow),
     error: (m) => write(`${prefix}${m}`, kleur.red),
-    access(line, status) {
+    access(raw, status) {
+      const line = escapeControls(raw);
       if (options.logToScreen !== false) {
         const color = status >= 500 ? kleur.red : status >= 400 ? kleur.yellow : kleur.green;
         stdout.write(`${paint(outColor, color, line)}\n`);

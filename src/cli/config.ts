@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { escapeControls } from "../_escape.js";
 import { type CherryConfig, loadConfig, redact, SCHEMA, type Source } from "../config/index.js";
 import { createLogger } from "../log.js";
 
@@ -29,16 +30,20 @@ export function registerConfig(program: Command): void {
       printNotes(resolved);
       const rows = describeConfig(resolved, flags.config ?? "RootServer.cfg");
       if (flags.json) {
-        process.stdout.write(`${JSON.stringify(toJson(rows, resolved), null, 2)}\n`);
+        process.stdout.write(
+          `${escapeControls(JSON.stringify(toJson(rows, resolved), null, 2), { keepNewlines: true })}\n`,
+        );
         return;
       }
       const width = Math.max(...rows.map((r) => r.name.length));
       for (const row of rows) {
-        process.stdout.write(`${row.name.padEnd(width)}  = ${JSON.stringify(row.value)}  (${row.source})\n`);
+        process.stdout.write(
+          `${escapeControls(`${row.name.padEnd(width)}  = ${JSON.stringify(row.value)}  (${row.source})`)}\n`,
+        );
       }
       for (const mount of resolved.staticContent) {
         process.stdout.write(
-          `[staticContent] ${mount.prefix} -> ${mount.dir}  (${flags.config ?? "RootServer.cfg"}:${mount.line})\n`,
+          `${escapeControls(`[staticContent] ${mount.prefix} -> ${mount.dir}  (${flags.config ?? "RootServer.cfg"}:${mount.line})`)}\n`,
         );
       }
     });

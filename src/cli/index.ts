@@ -1,5 +1,6 @@
 import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
+import { escapeControls } from "../_escape.js";
 import { reportError } from "./_run.js";
 import { registerConfig } from "./config.js";
 import { registerInit } from "./init.js";
@@ -15,9 +16,10 @@ export function createProgram(): Command {
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({
-      // Commander puts its suggestion on a second line; users and tests read one line.
+      // Commander puts its suggestion on a second line; users and tests read one line. It quotes
+      // the unknown argument as typed: escaped like every other line (_escape.ts).
       outputError: (text, write) =>
-        write(`${text.trim().replace(/\n\(Did you mean (.+)\?\)/, "; did you mean $1?")}\n`),
+        write(`${escapeControls(text.trim().replace(/\n\(Did you mean (.+)\?\)/, "; did you mean $1?"))}\n`),
     });
   registerInit(program);
   registerServe(program);

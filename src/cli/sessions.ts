@@ -3,6 +3,7 @@ import { createInterface } from "node:readline/promises";
 import { Presets, SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import kleur from "kleur";
+import { escapeControls } from "../_escape.js";
 import { loadConfig } from "../config/load.js";
 import { CherryError } from "../errors.js";
 import { colorFor } from "../log.js";
@@ -88,7 +89,9 @@ const LARGE_STORE = 5000;
 /** Other files in storageFileDir are left alone; say so once. */
 function reportForeign(store: SessionStore): void {
   if (!(store instanceof FileStore) || store.foreign.length === 0) return;
-  const names = store.foreign.slice(0, 3).join(", ") + (store.foreign.length > 3 ? ", …" : "");
+  const names = escapeControls(
+    store.foreign.slice(0, 3).join(", ") + (store.foreign.length > 3 ? ", …" : ""),
+  );
   process.stderr.write(
     `left alone ${store.foreign.length} file(s) in ${store.dir} not named like sessions: ${names}\n`,
   );
@@ -145,7 +148,8 @@ async function list(store: SessionStore, flags: Flags): Promise<void> {
     const expired = s.expiresAt <= now;
     if (flags.expired && !expired) continue;
     const data = s.data ?? (await store.get(s.id))?.data;
-    const keys = data ? Object.keys(data).join(", ") : red("(unreadable)");
+    // Keys are the app's (or a visitor's) text: shown escaped, never as control sequences (_escape.ts).
+    const keys = data ? escapeControls(Object.keys(data).join(", ")) : red("(unreadable)");
     const when = `${formatRelative(s.expiresAt - now)} ${dim(new Date(s.expiresAt).toISOString().slice(0, 19).replace("T", " "))}`;
     const mark = expired ? red(" expired") : "";
     await write(
@@ -171,8 +175,10 @@ async function show(store: SessionStore, id: string, flags: Flags): Promise<void
   const expired = record.expiresAt <= Date.now();
   const file = sessionPath(store, id);
   if (flags.json) {
+    // JSON.stringify leaves C1 controls and DEL raw; escaped, the text is the same JSON value (its
+    // only raw line feeds are the indentation's: inside strings JSON has them as \n already).
     process.stdout.write(
-      `${JSON.stringify({ id, expiresAt: Math.round(record.expiresAt), expired, ...(file ? { file } : {}), data: record.data }, null, 2)}\n`,
+      `${escapeControls(JSON.stringify({ id, expiresAt: Math.round(record.expiresAt), expired, ...(file ? { file } : {}), data: record.data }, null, 2), { keepNewlines: true })}\n`,
     );
     return;
   }
@@ -180,8 +186,10 @@ async function show(store: SessionStore, id: string, flags: Flags): Promise<void
   process.stdout.write(
     `expires:  ${new Date(record.expiresAt).toISOString()} (${formatRelative(record.expiresAt - Date.now())})${expired ? " expired" : ""}\n`,
   );
-  if (file) process.stdout.write(`file:     ${file}\n`);
-  process.stdout.write(`data:\n${JSON.stringify(record.data, null, 2)}\n`);
+  if (file) process.stdout.write(`file:     ${escapeControls(file)}\n`);
+  process.stdout.write(
+    `data:\n${escapeControls(JSON.stringify(record.data, null, 2), { keepNewlines: true })}\n`,
+  );
 }
 
 async function purge(store: SessionStore, flags: Flags): Promise<void> {

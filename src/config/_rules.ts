@@ -1,3 +1,4 @@
+import { nonSocketAt, notASocketMessage } from "../server/_socket-file.js";
 import { SHARED_STORES } from "./schema.js";
 import type { CherryConfig } from "./types.js";
 
@@ -79,6 +80,9 @@ export function validateRules(config: CherryConfig, report: (id: string, message
   if (server.socketFile !== "" && set("server.socketPort")) {
     report("server.socketFile", "conflicts with socketPort: serve on a Unix socket or a TCP port, not both");
   }
+  // Serving would refuse it (only a stale socket is ever replaced): say so before, with the line.
+  const atSocketFile = server.socketFile === "" ? undefined : nonSocketAt(server.socketFile);
+  if (atSocketFile) report("server.socketFile", notASocketMessage(server.socketFile, atSocketFile));
   if ((server.sslKeyFile === "") !== (server.sslCertificateFile === "")) {
     const missing = server.sslKeyFile === "" ? "sslKeyFile" : "sslCertificateFile";
     const present = missing === "sslKeyFile" ? "server.sslCertificateFile" : "server.sslKeyFile";

@@ -284,6 +284,22 @@ export const SCHEMA: readonly KeySpec[] = [
     default: "",
     doc: "Domain attribute; empty = host-only",
   },
+  {
+    section: "session",
+    key: "ramMaxSessions",
+    type: "int",
+    default: 50_000,
+    min: 1,
+    doc: "ram store: sessions kept at most; the least recently used go first",
+  },
+  {
+    section: "session",
+    key: "ramMaxBytes",
+    type: "int",
+    default: 32 * 1024 * 1024,
+    min: 1024,
+    doc: "ram store: bytes of session data (as JSON, estimated) kept at most; the least recently used go first",
+  },
 ];
 
 export const SECTIONS = ["server", "session", "staticContent"] as const;

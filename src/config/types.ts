@@ -50,6 +50,10 @@ export interface SessionConfig {
   cookiePersistent: boolean;
   cookiePath: string;
   cookieDomain: string;
+  /** Sessions the ram store keeps at most (least recently used go first). */
+  ramMaxSessions: number;
+  /** Bytes of session data (estimated as JSON) the ram store keeps at most. */
+  ramMaxBytes: number;
 }
 
 export interface StaticMount {

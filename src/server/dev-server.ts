@@ -9,8 +9,9 @@ import { loadConfig } from "../config/load.js";
 import type { CherryConfig, FlagValues } from "../config/types.js";
 import { isCherryError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
-import { createBackend } from "../sessions/create-backend.js";
+import { createBackend, ramLimits } from "../sessions/create-backend.js";
 import { SessionManager } from "../sessions/manager.js";
+import { RamStore } from "../sessions/stores/ram.js";
 import { bindsAllInterfaces, createHostCheck } from "./_hosts.js";
 import { sameListen, sameStore, summarize } from "./_reload.js";
 import { type AppError, formatAppError } from "./app-error.js";
@@ -222,6 +223,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       storageBuilder = customStorageBuilder(next);
     }
     sessions.config = next.session;
+    // RAM sessions stay across edits; a new bound applies from the next save.
+    if (sessions.backend.store instanceof RamStore) sessions.backend.store.limits = ramLimits(next.session);
     sessions.crossProcess = locksAcrossProcesses(next);
     if (!sameStore(previous, next)) {
       const old = sessions.backend.store;

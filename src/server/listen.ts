@@ -1,9 +1,11 @@
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import cluster from "node:cluster";
+import { lstatSync, readFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
-import net from "node:net";
+import type net from "node:net";
 import type { ServerConfig } from "../config/types.js";
 import { CherryError } from "../errors.js";
+import { nonSocketAt, notASocketMessage, probeSocket } from "./_socket-file.js";
 
 type Listener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -100,16 +102,35 @@ function once(server: http.Server, start: () => void, what: string): Promise<voi
   });
 }
 
-/** A socket file left by a crashed server is removed; one that still answers is in use. */
+/**
+ * A socket file left by a crashed server is removed. Anything else at that path is not cherry's to
+ * destroy: a regular file, folder, link or FIFO, or a socket another server still answers on, is a
+ * config error (exit 2). In a cluster worker a live socket is the primary's, shared with the worker.
+ */
 async function removeStaleSocket(file: string): Promise<void> {
-  if (!existsSync(file)) return;
-  const alive = await new Promise<boolean>((resolve) => {
-    const probe = net.connect(file);
-    probe.once("connect", () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once("error", () => resolve(false));
+  const what = nonSocketAt(file);
+  if (what) throw socketFileError(notASocketMessage(file, what));
+  if (!existsAsSocket(file)) return;
+  if (await probeSocket(file)) {
+    if (cluster.isWorker) return;
+    throw socketFileError(
+      `${file} is a socket another server is listening on (expected a new path or a stale socket)`,
+    );
+  }
+  // Checked again just before removing: whatever replaced it meanwhile is left alone.
+  if (nonSocketAt(file) === undefined && existsAsSocket(file)) rmSync(file, { force: true });
+}
+
+function existsAsSocket(file: string): boolean {
+  try {
+    return lstatSync(file).isSocket();
+  } catch {
+    return false;
+  }
+}
+
+function socketFileError(message: string): CherryError {
+  return new CherryError("E_CONFIG_INVALID", `[server] socketFile: ${message}`, {
+    hint: "pick another socketFile, or stop the server that uses it",
   });
-  if (!alive) rmSync(file, { force: true });
 }

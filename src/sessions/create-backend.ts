@@ -1,10 +1,15 @@
-import type { CherryConfig } from "../config/types.js";
+import type { CherryConfig, SessionConfig } from "../config/types.js";
 import { CherryError } from "../errors.js";
 import type { SessionBackend } from "./manager.js";
 import { CookieSealer } from "./stores/cookie.js";
 import { CustomStore, type CustomStoreFunctions, missingCustomFunctions } from "./stores/custom.js";
 import { FileStore } from "./stores/file.js";
-import { RamStore } from "./stores/ram.js";
+import { type RamLimits, RamStore } from "./stores/ram.js";
+
+/** The ram store's bounds from `[session] ramMaxSessions` and `ramMaxBytes`. */
+export function ramLimits(session: SessionConfig): RamLimits {
+  return { maxSessions: session.ramMaxSessions, maxBytes: session.ramMaxBytes };
+}
 
 /**
  * The store of `[session] storageType`. `customModule` is the module that exports the custom
@@ -19,7 +24,7 @@ export async function createBackend(
     case "":
       return {};
     case "ram":
-      return { store: new RamStore() };
+      return { store: new RamStore(ramLimits(session)) };
     case "file":
       return { store: new FileStore(session.storageFileDir) };
     case "cookie":

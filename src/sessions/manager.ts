@@ -90,7 +90,9 @@ export class SessionManager {
     const header = req.headers.cookie;
     if (!header?.includes(this.config.cookieName)) return undefined;
     try {
-      return parseCookies(header)[this.config.cookieName];
+      // Taken as sent: ids and seals are cookie-safe, so a percent-encoded or otherwise re-spelled
+      // value is not ours and must not open the same session (cookie's default decode would).
+      return parseCookies(header, { decode: (v) => v })[this.config.cookieName];
     } catch {
       return undefined;
     }
@@ -295,7 +297,8 @@ export class SessionManager {
     const store = this.backend.store;
     if (!store?.purge) return;
     try {
-      await store.purge({ now: this.now() });
+      const result = await store.purge({ now: this.now() });
+      if (result.note) this.logger.warn(result.note);
     } catch (error) {
       this.logger.error(
         `[sessions] cleanup failed, next one in ${this.config.cleanUpDelay} min: ${describe(error)}`,

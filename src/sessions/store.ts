@@ -34,6 +34,8 @@ export interface PurgeResult {
   removed: number;
   kept: number;
   unreadable: number;
+  /** One line for the server's log after a sweep (ram: sessions its bound removed since the last). */
+  note?: string;
 }
 
 /**

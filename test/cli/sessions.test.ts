@@ -1,4 +1,4 @@
-import { readdirSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { newSessionId } from "../../src/sessions/ids.js";
@@ -16,6 +16,7 @@ async function fileApp(live: number, dead: number) {
     "RootServer.cfg": "[session]\nstorageType = file\nstorageFileDir = sessions\n",
     "sessions/notes.txt": "not a session",
   });
+  chmodSync(path.join(dir, "sessions"), 0o700); // a session folder must be private
   const store = new FileStore(path.join(dir, "sessions"));
   const ids = { live: [] as string[], dead: [] as string[] };
   for (let i = 0; i < live + dead; i++) {

@@ -43,6 +43,8 @@ describe("defaults", () => {
     "session.cookiePersistent": false,
     "session.cookiePath": "/",
     "session.cookieDomain": "",
+    "session.ramMaxSessions": 50_000,
+    "session.ramMaxBytes": 32 * 1024 * 1024,
   };
 
   it("covers every key of the schema", () => {

@@ -3,6 +3,8 @@
  * derived from one secret with HKDF-SHA256; the first key seals and every key opens (rotation).
  * A seal is base64url(version | key id (4) | iv (12) | ciphertext | tag (16)); the cookie name is
  * the associated data, so a seal cannot be replayed under another cookie name; the expiry is inside.
+ * Only the canonical base64url spelling of a seal opens (no padding, no `+/`, no whitespace, unused
+ * low bits of the last character zero), so one seal is one cookie value.
  */
 import { createCipheriv, createDecipheriv, createHash, hkdfSync } from "node:crypto";
 import { randomBytesPooled } from "../_random.js";
@@ -64,6 +66,9 @@ export class CookieSealer {
   open(value: string): OpenedSession | undefined {
     if (value.length > COOKIE_LIMIT * 2 || !/^[A-Za-z0-9_-]+$/.test(value)) return undefined;
     const raw = Buffer.from(value, "base64url");
+    // One seal, one spelling: Node's decoder ignores the unused low bits of the last character (and
+    // padding), so other spellings would open too. Only the canonical re-encoding is accepted.
+    if (raw.toString("base64url") !== value) return undefined;
     if (raw.length < 1 + KID_BYTES + IV_BYTES + TAG_BYTES || raw[0] !== VERSION) return undefined;
     const kid = raw.subarray(1, 1 + KID_BYTES);
     const index = this.keys.findIndex((k) => k.kid.equals(kid));

@@ -5,6 +5,7 @@
  * a float, as Python's time.time(). deleteSessionData(sessionId) and listSessions() are optional.
  */
 import { CherryError } from "../../errors.js";
+import { isSessionId } from "../ids.js";
 import type { PurgeResult, SessionData, SessionListing, SessionStore, StoredSession } from "../store.js";
 
 type Awaitable<T> = T | Promise<T>;
@@ -73,6 +74,8 @@ export class CustomStore implements SessionStore {
     return async function* () {
       const listed = await call("listSessions", () => listSessions());
       for await (const s of listed as AsyncIterable<ListedSession>) {
+        // What the app keeps beside its sessions may come along: only session ids are listed.
+        if (!isSessionId(s?.sessionId) || typeof s.expirationTime !== "number") continue;
         const bytes = s.sessionData ? Buffer.byteLength(JSON.stringify(s.sessionData)) : 0;
         yield { id: s.sessionId, expiresAt: s.expirationTime * 1000, bytes, data: s.sessionData };
       }

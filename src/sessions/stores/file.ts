@@ -1,5 +1,6 @@
 /**
- * One UTF-8 JSON file a session: `<dir>/session-<id>.json`, mode 0600 in a 0700 folder. The file's
+ * One UTF-8 JSON file a session: `<dir>/session-<id>.json`, mode 0600 in a 0700 folder (an existing
+ * folder other users can read or write, or that another user owns, is refused: see _private.ts). The file's
  * mtime is the session's expiry, so a touch is one utimes() call and listing or purging needs a
  * stat, not a read. Writes go to a temp file in the same folder and are renamed over the old one,
  * so a reader (or a crash) never sees half a file.
@@ -23,6 +24,7 @@ import path from "node:path";
 import { CherryError } from "../../errors.js";
 import { isSessionId, lockToken } from "../ids.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
+import { checkPrivateFolder } from "./_private.js";
 import { Unlinker } from "./_unlinker.js";
 
 const PREFIX = "session-";
@@ -49,6 +51,8 @@ export class FileStore implements SessionStore {
     } catch (error) {
       throw unavailable(`cannot create storageFileDir ${dir}`, error);
     }
+    // A folder that already existed keeps its mode and owner: refused unless private (_private.ts).
+    checkPrivateFolder(dir, "file");
   }
 
   pathOf(id: string): string {

@@ -8,6 +8,12 @@ import { CherryError } from "../../errors.js";
 import { lockToken } from "../ids.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
 
+/**
+ * Rows whose id has the shape of a session id (40 lowercase hex): listing, counting and purging
+ * touch those only, so whatever else someone keeps in the table is never listed or removed.
+ */
+const IS_SESSION = "id ~ '^[0-9a-f]{40}$'";
+
 export interface PostgresStoreOptions {
   url: string;
   /** Schema for the table (tests use their own); default: the connection's search_path. */
@@ -114,7 +120,7 @@ export class PostgresStore implements SessionStore {
     for (;;) {
       const { rows } = await this.pool.query<{ id: string; expires: number; bytes: number }>(
         `SELECT id, (extract(epoch FROM expires_at) * 1000)::float8 AS expires, octet_length(data::text) AS bytes
-         FROM ${this.table} WHERE id > $1 ORDER BY id LIMIT 5000`,
+         FROM ${this.table} WHERE id > $1 AND ${IS_SESSION} ORDER BY id LIMIT 5000`,
         [after],
       );
       for (const row of rows) yield { id: row.id, expiresAt: row.expires, bytes: row.bytes };
@@ -124,9 +130,11 @@ export class PostgresStore implements SessionStore {
   }
 
   async purge({ now, all, dryRun }: PurgeOptions): Promise<PurgeResult> {
-    const where = all ? "TRUE" : "expires_at <= to_timestamp($1::float8 / 1000)";
+    const where = all ? IS_SESSION : `expires_at <= to_timestamp($1::float8 / 1000) AND ${IS_SESSION}`;
     const params = all ? [] : [now];
-    const total = Number((await this.pool.query(`SELECT count(*) AS n FROM ${this.table}`)).rows[0].n);
+    const total = Number(
+      (await this.pool.query(`SELECT count(*) AS n FROM ${this.table} WHERE ${IS_SESSION}`)).rows[0].n,
+    );
     const removed = dryRun
       ? Number(
           (await this.pool.query(`SELECT count(*) AS n FROM ${this.table} WHERE ${where}`, params)).rows[0].n,

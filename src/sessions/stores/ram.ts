@@ -1,35 +1,72 @@
+import { CherryError } from "../../errors.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
+import { estimateBytes } from "./_size.js";
+
+/** `[session] ramMaxSessions` and `ramMaxBytes`: what one process may hold before the least recently used go. */
+export interface RamLimits {
+  /** Sessions kept at most. */
+  maxSessions: number;
+  /** Bytes of session data kept at most, estimated as their JSON size (see _size.ts). */
+  maxBytes: number;
+}
+
+interface Entry extends StoredSession {
+  bytes: number;
+}
 
 /**
  * Process memory. Values are kept as they are (any value, no JSON rules), so nested objects are the
  * same objects on the next request. Lost on restart; survives code reloads because the dev server
  * keeps the store outside the part that reloads.
+ *
+ * Bounded, so a flood of new visitors cannot grow the process without end: a Map kept in order of
+ * use (a read or touch moves a session to the end), and a save that takes the store over `limits`
+ * removes sessions from the front, the least recently used, until it fits. Evictions are counted and
+ * reported once per sweep (`PurgeResult.note`), not once per eviction.
  */
 export class RamStore implements SessionStore {
   readonly keepsObjects = true;
-  private readonly sessions = new Map<string, StoredSession>();
+  private readonly sessions = new Map<string, Entry>();
+  private bytes = 0;
+  private evicted = 0;
+
+  /** Read at each save: the dev server sets new limits on a config reload. */
+  constructor(public limits: RamLimits = DEFAULT_RAM_LIMITS) {}
 
   get(id: string): StoredSession | undefined {
-    return this.sessions.get(id);
+    const entry = this.sessions.get(id);
+    if (entry) this.use(id, entry);
+    return entry;
   }
 
+  /** Throws E_SESSION_TOO_LARGE for one session over maxBytes on its own (nothing else is evicted for it). */
   set(id: string, session: StoredSession): void {
-    this.sessions.set(id, session);
+    const bytes = estimateBytes(session.data);
+    if (bytes > this.limits.maxBytes) {
+      throw new CherryError(
+        "E_SESSION_TOO_LARGE",
+        `[store:ram] this session holds about ${bytes} bytes, over [session] ramMaxBytes = ${this.limits.maxBytes}: store less in it or raise ramMaxBytes`,
+      );
+    }
+    this.remove(id);
+    this.sessions.set(id, { ...session, bytes });
+    this.bytes += bytes;
+    this.evict(id);
   }
 
   destroy(id: string): void {
-    this.sessions.delete(id);
+    this.remove(id);
   }
 
   touch(id: string, expiresAt: number): void {
-    const session = this.sessions.get(id);
-    if (session) session.expiresAt = expiresAt;
+    const entry = this.sessions.get(id);
+    if (!entry) return;
+    entry.expiresAt = expiresAt;
+    this.use(id, entry);
   }
 
   async *list(): AsyncIterable<SessionListing> {
-    for (const [id, s] of this.sessions) {
-      yield { id, expiresAt: s.expiresAt, bytes: approximateBytes(s.data), data: s.data };
-    }
+    for (const [id, s] of this.sessions) yield { id, expiresAt: s.expiresAt, bytes: s.bytes, data: s.data };
   }
 
   purge({ now, all, dryRun }: PurgeOptions): PurgeResult {
@@ -37,17 +74,49 @@ export class RamStore implements SessionStore {
     for (const [id, s] of this.sessions) {
       if (all || s.expiresAt <= now) {
         removed++;
-        if (!dryRun) this.sessions.delete(id);
+        if (!dryRun) this.remove(id);
       }
     }
-    return { removed, kept: this.sessions.size - (dryRun ? removed : 0), unreadable: 0 };
+    const result: PurgeResult = {
+      removed,
+      kept: this.sessions.size - (dryRun ? removed : 0),
+      unreadable: 0,
+    };
+    if (this.evicted > 0) {
+      result.note = `[store:ram] ${this.evicted} least recently used session(s) removed since the last sweep to stay within ramMaxSessions = ${this.limits.maxSessions} and ramMaxBytes = ${this.limits.maxBytes}`;
+      this.evicted = 0;
+    }
+    return result;
+  }
+
+  /** Sessions held and their estimated bytes (for tests and `sessions` statistics). */
+  get size(): { sessions: number; bytes: number } {
+    return { sessions: this.sessions.size, bytes: this.bytes };
+  }
+
+  private use(id: string, entry: Entry): void {
+    this.sessions.delete(id);
+    this.sessions.set(id, entry);
+  }
+
+  private remove(id: string): void {
+    const entry = this.sessions.get(id);
+    if (!entry) return;
+    this.sessions.delete(id);
+    this.bytes -= entry.bytes;
+  }
+
+  /** Removes the least recently used until within the limits; `keep` (just saved) is the last to go, never. */
+  private evict(keep: string): void {
+    const { maxSessions, maxBytes } = this.limits;
+    for (const id of this.sessions.keys()) {
+      if (this.sessions.size <= maxSessions && this.bytes <= maxBytes) return;
+      if (id === keep) continue;
+      this.remove(id);
+      this.evicted++;
+    }
   }
 }
 
-function approximateBytes(data: unknown): number {
-  try {
-    return Buffer.byteLength(JSON.stringify(data) ?? "");
-  } catch {
-    return 0;
-  }
-}
+/** The defaults of ramMaxSessions and ramMaxBytes (config/schema.ts documents them). */
+export const DEFAULT_RAM_LIMITS: RamLimits = { maxSessions: 50_000, maxBytes: 32 * 1024 * 1024 };

@@ -12,7 +12,7 @@
 import { createClient, type RedisClientType } from "redis";
 import { redact } from "../../config/_rules.js";
 import { CherryError } from "../../errors.js";
-import { lockToken } from "../ids.js";
+import { isSessionId, lockToken } from "../ids.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
 
 export const REDIS_PREFIX = "cherry:sess:";
@@ -134,6 +134,23 @@ export class RedisStore implements SessionStore {
     return this.prefix + id;
   }
 
+  /**
+   * SCAN pattern of session keys only: the prefix with its glob characters escaped, then 40 hex
+   * digits. Other keys under the prefix (an app's own, the locks) are never listed or removed.
+   */
+  private get sessionPattern(): string {
+    return this.prefix.replace(/[*?[\]\\]/g, "\\$&") + "[0-9a-f]".repeat(40);
+  }
+
+  /** Whether a key SCAN returned is a session key (the pattern already says so; checked exactly). */
+  private isSessionKey(key: string): boolean {
+    return key.startsWith(this.prefix) && isSessionId(key.slice(this.prefix.length));
+  }
+
+  private scanSessions(): AsyncIterable<string[]> {
+    return this.client.scanIterator({ MATCH: this.sessionPattern, COUNT: SCAN_PAGE });
+  }
+
   async get(id: string): Promise<StoredSession | undefined> {
     const key = this.key(id);
     const [text, expiresAt] = await Promise.all([this.client.get(key), this.client.pExpireTime(key)]);
@@ -161,13 +178,13 @@ export class RedisStore implements SessionStore {
   }
 
   async *list(): AsyncIterable<SessionListing> {
-    for await (const keys of this.client.scanIterator({ MATCH: `${this.prefix}*`, COUNT: SCAN_PAGE })) {
+    for await (const page of this.scanSessions()) {
+      const keys = page.filter((k) => this.isSessionKey(k));
       if (keys.length === 0) continue;
       const multi = this.client.multi();
       for (const key of keys) multi.pExpireTime(key).strLen(key);
       const replies = (await multi.execAsPipeline()) as unknown as number[];
       for (let i = 0; i < keys.length; i++) {
-        if (keys[i].startsWith(`${this.prefix}lock:`)) continue;
         const expiresAt = replies[2 * i];
         if (expiresAt < 0) continue;
         yield { id: keys[i].slice(this.prefix.length), expiresAt, bytes: replies[2 * i + 1] };
@@ -175,11 +192,14 @@ export class RedisStore implements SessionStore {
     }
   }
 
-  /** Redis expires keys itself; purge removes what it was asked to (all) and unreadable values. */
+  /**
+   * Redis expires keys itself; purge removes what it was asked to (all) and unreadable values, of
+   * session keys only (`<prefix><40 hex>`): other keys under the prefix are not cherry's.
+   */
   async purge({ all, dryRun }: PurgeOptions): Promise<PurgeResult> {
     const result: PurgeResult = { removed: 0, kept: 0, unreadable: 0 };
-    for await (const keys of this.client.scanIterator({ MATCH: `${this.prefix}*`, COUNT: SCAN_PAGE })) {
-      const sessions = keys.filter((k) => !k.startsWith(`${this.prefix}lock:`));
+    for await (const keys of this.scanSessions()) {
+      const sessions = keys.filter((k) => this.isSessionKey(k));
       if (sessions.length === 0) continue;
       let doomed = sessions;
       if (!all) {

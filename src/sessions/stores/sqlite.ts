@@ -1,12 +1,19 @@
 /**
  * SQLite through better-sqlite3 (synchronous, so no request interleaves inside one call): WAL so
  * readers never wait for the writer, a busy timeout so several cherry processes can share the file,
- * the expiry indexed so a sweep is one DELETE.
+ * the expiry indexed so a sweep is one DELETE. The database and its -wal and -shm files are 0600.
  */
 import Database from "better-sqlite3";
 import { CherryError } from "../../errors.js";
 import { lockToken } from "../ids.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
+import { preparePrivateFile } from "./_private.js";
+
+/**
+ * Rows whose id has the shape of a session id (40 lowercase hex): listing, counting and purging
+ * touch those only, so whatever else someone keeps in the table is never listed or removed.
+ */
+const IS_SESSION = `length(id) = 40 AND id GLOB '${"[0-9a-f]".repeat(40)}'`;
 
 export class SqliteStore implements SessionStore {
   private readonly db: Database.Database;
@@ -14,6 +21,9 @@ export class SqliteStore implements SessionStore {
 
   constructor(readonly file: string) {
     try {
+      // Created 0600 whatever the umask (the -wal and -shm files take its mode); refused when
+      // another user could read or plant it (_private.ts).
+      preparePrivateFile(file, "sqlite");
       this.db = new Database(file);
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("busy_timeout = 5000");
@@ -28,6 +38,7 @@ export class SqliteStore implements SessionStore {
         CREATE TABLE IF NOT EXISTS cherry_session_locks (id TEXT PRIMARY KEY, token TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
       `);
     } catch (error) {
+      if (error instanceof CherryError) throw error;
       throw new CherryError(
         "E_STORE_UNAVAILABLE",
         `[store:sqlite] cannot open ${file}: ${(error as Error).message}`,
@@ -45,14 +56,18 @@ export class SqliteStore implements SessionStore {
       destroy: db.prepare("DELETE FROM cherry_sessions WHERE id = ?"),
       touch: db.prepare("UPDATE cherry_sessions SET expires_at = ? WHERE id = ?"),
       list: db.prepare<[], { id: string; expires_at: number; bytes: number }>(
-        "SELECT id, expires_at, length(CAST(data AS BLOB)) AS bytes FROM cherry_sessions",
+        `SELECT id, expires_at, length(CAST(data AS BLOB)) AS bytes FROM cherry_sessions WHERE ${IS_SESSION}`,
       ),
-      countAll: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM cherry_sessions"),
+      countAll: db.prepare<[], { n: number }>(
+        `SELECT count(*) AS n FROM cherry_sessions WHERE ${IS_SESSION}`,
+      ),
       countDoomed: db.prepare<[{ now: number }], { n: number; bad: number }>(
-        "SELECT count(*) AS n, coalesce(sum(expires_at > @now AND NOT json_valid(data)), 0) AS bad FROM cherry_sessions WHERE expires_at <= @now OR NOT json_valid(data)",
+        `SELECT count(*) AS n, coalesce(sum(expires_at > @now AND NOT json_valid(data)), 0) AS bad FROM cherry_sessions WHERE (expires_at <= @now OR NOT json_valid(data)) AND ${IS_SESSION}`,
       ),
-      purge: db.prepare("DELETE FROM cherry_sessions WHERE expires_at <= ? OR NOT json_valid(data)"),
-      purgeAll: db.prepare("DELETE FROM cherry_sessions"),
+      purge: db.prepare(
+        `DELETE FROM cherry_sessions WHERE (expires_at <= ? OR NOT json_valid(data)) AND ${IS_SESSION}`,
+      ),
+      purgeAll: db.prepare(`DELETE FROM cherry_sessions WHERE ${IS_SESSION}`),
       lock: db.prepare(
         "INSERT INTO cherry_session_locks (id, token, expires_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET token = excluded.token, expires_at = excluded.expires_at WHERE cherry_session_locks.expires_at < ?",
       ),

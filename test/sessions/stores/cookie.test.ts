@@ -62,3 +62,54 @@ describe("cookie sealer (AES-256-GCM)", () => {
     }
   });
 });
+
+describe("cookie sealer: one seal, one spelling", () => {
+  const sealer = new CookieSealer(A, "CherryPySession");
+  const B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+  /** Seals until one has `length % 4 === rest` (2: 4 unused low bits in the last character; 3: 2). */
+  function sealWithRest(rest: number): string {
+    for (let n = 0; ; n++) {
+      const sealed = sealer.seal({ ...session, data: { pad: "x".repeat(n) } });
+      if (sealed.length % 4 === rest) return sealed;
+    }
+  }
+
+  it("refuses every last character that differs only in its unused low bits", () => {
+    for (const rest of [2, 3]) {
+      const sealed = sealWithRest(rest);
+      expect(sealer.open(sealed)).toBeDefined();
+      const body = sealed.slice(0, -1);
+      const last = B64URL.indexOf(sealed.at(-1) ?? "");
+      const unused = rest === 2 ? 4 : 2;
+      let aliases = 0;
+      for (let low = 1; low < 1 << unused; low++) {
+        const alias = body + B64URL[last | low];
+        expect(Buffer.from(alias, "base64url")).toEqual(Buffer.from(sealed, "base64url"));
+        expect(sealer.open(alias), alias.slice(-4)).toBeUndefined();
+        aliases++;
+      }
+      expect(aliases).toBe((1 << unused) - 1);
+    }
+  });
+
+  it("refuses padding, standard base64 characters and whitespace", () => {
+    let sealed = sealer.seal(session);
+    while (!/[-_]/.test(sealed)) sealed = sealer.seal(session);
+    const padded = sealed.length % 4 === 0 ? [] : [`${sealed}${"=".repeat(4 - (sealed.length % 4))}`];
+    for (const variant of [
+      ...padded,
+      `${sealed}=`,
+      `${sealed}==`,
+      sealed.replace(/-/g, "+").replace(/_/g, "/"),
+      ` ${sealed}`,
+      `${sealed} `,
+      `${sealed.slice(0, 10)} ${sealed.slice(10)}`,
+      `${sealed.slice(0, 10)}\t${sealed.slice(10)}`,
+      `${sealed.slice(0, 10)}\n${sealed.slice(10)}`,
+    ]) {
+      expect(Buffer.from(variant, "base64url").equals(Buffer.from(sealed, "base64url"))).toBe(true);
+      expect(sealer.open(variant), JSON.stringify(variant.slice(-6))).toBeUndefined();
+    }
+  });
+});

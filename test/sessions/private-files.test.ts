@@ -1,0 +1,157 @@
+/**
+ * Files other local users must not read or plant: session stores and the log are created 0600
+ * under a loose umask, and an existing folder or database another user could read, write or owns
+ * is refused, with what is wrong and the command that fixes it.
+ */
+import { chmodSync, chownSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { isCherryError } from "../../src/errors.js";
+import { createLogger } from "../../src/log.js";
+import { newSessionId } from "../../src/sessions/ids.js";
+import { FileStore } from "../../src/sessions/stores/file.js";
+import { SqliteStore } from "../../src/sessions/stores/sqlite.js";
+import { cherry } from "../helpers/cli.js";
+import { tempDir } from "../helpers/tmp.js";
+
+const mode = (file: string) => statSync(file).mode & 0o777;
+const NOBODY = 65534;
+const isRoot = process.getuid?.() === 0;
+
+function refusal(make: () => unknown): string {
+  try {
+    make();
+  } catch (error) {
+    expect(isCherryError(error, "E_STORE_UNAVAILABLE")).toBe(true);
+    return `${(error as Error).message} | hint: ${(error as { hint?: string }).hint}`;
+  }
+  throw new Error("expected a refusal");
+}
+
+describe("files created 0600 under umask 022", () => {
+  let previous: number;
+  beforeEach(() => {
+    previous = process.umask(0o022);
+  });
+  afterEach(() => {
+    process.umask(previous);
+  });
+
+  it("sqlite: sessions.db, -wal and -shm", () => {
+    const file = path.join(tempDir(), "sessions.db");
+    const store = new SqliteStore(file);
+    store.set(newSessionId(), { data: { a: 1 }, expiresAt: Date.now() + 60_000 });
+    for (const name of [file, `${file}-wal`, `${file}-shm`]) expect(mode(name), name).toBe(0o600);
+    store.close();
+  });
+
+  it("logFile", () => {
+    const file = path.join(tempDir(), "cherry.log");
+    createLogger({ logFile: file, stderr: { write: () => true } as unknown as NodeJS.WriteStream }).error(
+      "x",
+    );
+    expect(mode(file)).toBe(0o600);
+  });
+
+  it("file store: the folder it creates (0700) and its session files (0600)", async () => {
+    const dir = path.join(tempDir(), "a", "sessions");
+    const store = new FileStore(dir);
+    const id = newSessionId();
+    await store.set(id, { data: {}, expiresAt: Date.now() + 60_000 });
+    expect(mode(dir)).toBe(0o700);
+    expect(mode(store.pathOf(id))).toBe(0o600);
+  });
+});
+
+describe("an existing session folder must be private", () => {
+  it("refuses a folder others can write (0777, 0770, 0702) and plants nothing in it", () => {
+    for (const loose of [0o777, 0o770, 0o702]) {
+      const dir = path.join(tempDir(), "sessions");
+      mkdirSync(dir);
+      chmodSync(dir, loose);
+      const message = refusal(() => new FileStore(dir));
+      expect(message).toContain(`${dir} can be written by other users (mode 0${loose.toString(8)})`);
+      expect(message).toContain(`hint: chmod 700 ${dir}`);
+      expect(mode(dir)).toBe(loose);
+      expect(readdirSync(dir)).toEqual([]);
+    }
+  });
+
+  it("refuses a folder others can list (0755, 0740): the file names are the session ids", () => {
+    for (const loose of [0o755, 0o740]) {
+      const dir = path.join(tempDir(), "sessions");
+      mkdirSync(dir);
+      chmodSync(dir, loose);
+      expect(refusal(() => new FileStore(dir))).toContain("can be read by other users");
+    }
+  });
+
+  it("accepts 0700 and 0711 (others may pass through, not list)", () => {
+    for (const ok of [0o700, 0o711]) {
+      const dir = path.join(tempDir(), "sessions");
+      mkdirSync(dir);
+      chmodSync(dir, ok);
+      expect(new FileStore(dir).dir).toBe(dir);
+    }
+  });
+
+  it.skipIf(!isRoot)("refuses a folder owned by another user, even 0700 (needs root to chown)", () => {
+    const dir = path.join(tempDir(), "sessions");
+    mkdirSync(dir, { mode: 0o700 });
+    chownSync(dir, NOBODY, NOBODY);
+    expect(refusal(() => new FileStore(dir))).toContain(`belongs to another user (uid ${NOBODY}`);
+  });
+
+  it("cherry sessions ls refuses a world-writable session folder with the fix (exit 1)", async () => {
+    const dir = tempDir({ "RootServer.cfg": "[session]\nstorageType = file\nstorageFileDir = sessions\n" });
+    mkdirSync(path.join(dir, "sessions"));
+    chmodSync(path.join(dir, "sessions"), 0o777);
+    const result = await cherry(["sessions", "ls"], { cwd: dir });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain("can be written by other users (mode 0777)");
+    expect(result.stderr).toContain("hint: chmod 700");
+  });
+});
+
+describe("an existing sqlite database must be private", () => {
+  it("refuses a database, -wal or -shm that others can read or write", () => {
+    for (const suffix of ["", "-wal", "-shm"]) {
+      const file = path.join(tempDir(), "sessions.db");
+      new SqliteStore(file).close();
+      writeFileSync(`${file}${suffix}`, "", { flag: "a" });
+      chmodSync(`${file}${suffix}`, 0o644);
+      const message = refusal(() => new SqliteStore(file));
+      expect(message).toContain(`${file}${suffix} can be read or written by other users (mode 0644)`);
+      expect(message).toContain(`chmod 600 ${file}*`);
+    }
+  });
+
+  it("refuses a symbolic link in place of the database or its -wal", () => {
+    for (const suffix of ["", "-wal"]) {
+      const dir = tempDir({ "elsewhere.db": "" });
+      chmodSync(path.join(dir, "elsewhere.db"), 0o600);
+      symlinkSync(path.join(dir, "elsewhere.db"), path.join(dir, `sessions.db${suffix}`));
+      expect(refusal(() => new SqliteStore(path.join(dir, "sessions.db")))).toContain(
+        "is not a regular file",
+      );
+    }
+  });
+
+  it("refuses a database in a folder others can write, unless the folder is sticky", () => {
+    const dir = path.join(tempDir(), "db");
+    mkdirSync(dir);
+    chmodSync(dir, 0o777);
+    expect(refusal(() => new SqliteStore(path.join(dir, "sessions.db")))).toContain(
+      "can be written by other users (mode 0777)",
+    );
+    chmodSync(dir, 0o1777);
+    new SqliteStore(path.join(dir, "sessions.db")).close();
+  });
+
+  it.skipIf(!isRoot)("refuses a database owned by another user (needs root to chown)", () => {
+    const file = path.join(tempDir(), "sessions.db");
+    new SqliteStore(file).close();
+    chownSync(file, NOBODY, NOBODY);
+    expect(refusal(() => new SqliteStore(file))).toContain("belongs to another user");
+  });
+});
