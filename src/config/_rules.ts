@@ -1,16 +1,28 @@
 import { nonSocketAt, notASocketMessage } from "../server/_socket-file.js";
+import { validateCookieAttributes } from "./_cookie.js";
+import { redact } from "./redact.js";
 import { SHARED_STORES } from "./schema.js";
 import type { CherryConfig } from "./types.js";
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const MIN_SECRET = 32;
 /** An allowedHosts entry: `*`, a DNS name (a leading dot = with its subdomains), or a bracketed IPv6. */
 const HOST_ENTRY = /^(\*|\.?[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])$/i;
 
-/** Rules that involve several keys or the meaning of a value; `report` takes the key to blame. */
-export function validateRules(config: CherryConfig, report: (id: string, message: string) => void): void {
+/**
+ * Rules that involve several keys or the meaning of a value; `report` takes the key to blame.
+ * `failed` holds the keys whose own value was already reported: rules that read them stay silent.
+ */
+export function validateRules(
+  config: CherryConfig,
+  report: (id: string, message: string) => void,
+  failed: ReadonlySet<string> = new Set(),
+): void {
   const { server, session, sources } = config;
   const set = (id: string) => sources.get(id)?.kind !== "default";
+  if (failed.has("session.storageType")) {
+    validateCookieAttributes(session, report);
+    return;
+  }
   const type = session.storageType;
 
   if (type === "file" && session.storageFileDir === "") {
@@ -53,24 +65,16 @@ export function validateRules(config: CherryConfig, report: (id: string, message
   if (type === "redis" && !/^rediss?:\/\//.test(session.storageUrl)) {
     report(
       set("session.storageUrl") ? "session.storageUrl" : "session.storageType",
-      `the redis store needs a URL (expected redis://host:port[/db] or rediss://…, got "${redact(session.storageUrl)}")`,
+      `the redis store needs a URL (expected redis://host:port[/db] or rediss://…, got ${shownUrl(session.storageUrl)})`,
     );
   }
   if (type === "postgres" && !/^postgres(ql)?:\/\//.test(session.storageUrl)) {
     report(
       set("session.storageUrl") ? "session.storageUrl" : "session.storageType",
-      `the postgres store needs a URL (expected postgres://user@host:port/db, got "${redact(session.storageUrl)}")`,
+      `the postgres store needs a URL (expected postgres://user@host:port/db, got ${shownUrl(session.storageUrl)})`,
     );
   }
-  if (!TOKEN.test(session.cookieName)) {
-    report(
-      "session.cookieName",
-      `not a valid cookie name (expected letters, digits and !#$%&'*+-.^_\`|~, got "${session.cookieName}")`,
-    );
-  }
-  if (!session.cookiePath.startsWith("/")) {
-    report("session.cookiePath", `expected a path starting with "/", got "${session.cookiePath}"`);
-  }
+  validateCookieAttributes(session, report);
   if (session.cookieSameSite === "None" && session.cookieSecure === "false") {
     report(
       "session.cookieSameSite",
@@ -83,6 +87,28 @@ export function validateRules(config: CherryConfig, report: (id: string, message
   // Serving would refuse it (only a stale socket is ever replaced): say so before, with the line.
   const atSocketFile = server.socketFile === "" ? undefined : nonSocketAt(server.socketFile);
   if (atSocketFile) report("server.socketFile", notASocketMessage(server.socketFile, atSocketFile));
+  if (server.sslClientCertificateVerification && server.sslCACertificateFile === "") {
+    report(
+      "server.sslClientCertificateVerification",
+      'client certificates are checked against a CA file (expected sslCACertificateFile = <PEM file>, got "")',
+    );
+  }
+  if (server.sslClientCertificateVerification && server.sslKeyFile === "") {
+    report(
+      "server.sslClientCertificateVerification",
+      "client certificates need HTTPS (expected sslKeyFile and sslCertificateFile too)",
+    );
+  }
+  const badKind = server.typeOfRequests
+    .split(",")
+    .map((k) => k.trim())
+    .find((k) => k !== "web" && k !== "xmlRpc");
+  if (badKind !== undefined) {
+    report(
+      "server.typeOfRequests",
+      `expected web and/or xmlRpc, comma-separated (as CherryPy 0.10), got ${JSON.stringify(badKind)}`,
+    );
+  }
   if ((server.sslKeyFile === "") !== (server.sslCertificateFile === "")) {
     const missing = server.sslKeyFile === "" ? "sslKeyFile" : "sslCertificateFile";
     const present = missing === "sslKeyFile" ? "server.sslCertificateFile" : "server.sslKeyFile";
@@ -100,7 +126,10 @@ export function validateRules(config: CherryConfig, report: (id: string, message
   }
 }
 
-/** A URL with its password hidden, for messages and `config show`. */
-export function redact(url: string): string {
-  return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, "$1***@");
+/** Kept for the stores that import it from here: the one redaction function lives in redact.ts. */
+export { redact };
+
+/** A storageUrl for a message: its passwords hidden, or only its length when it is no URL at all. */
+function shownUrl(url: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? JSON.stringify(redact(url)) : `${url.length} characters`;
 }

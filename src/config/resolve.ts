@@ -6,12 +6,16 @@
  *   4. command-line flags
  * Every problem is collected with its origin (file:line, env var or flag) before failing once.
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { coerce } from "./_coerce.js";
+import { entryHint, gotLine, isSecretName } from "./_echo.js";
+import { type InterpolationVar, interpolate } from "./_interpolate.js";
+import { detectLaterFormat } from "./_later.js";
 import { validateRules } from "./_rules.js";
 import { didYouMean } from "./_suggest.js";
-import type { IniProblem, ParsedIni } from "./parse.js";
+import type { IniEntry, IniProblem, IniSection, ParsedIni } from "./parse.js";
+import { scrub, secretFragments } from "./redact.js";
 import { keysOf, SCHEMA, SECTIONS, specOf, type Value } from "./schema.js";
 import type { CherryConfig, FlagValues, SessionConfig, Source, StaticMount } from "./types.js";
 
@@ -49,37 +53,59 @@ export function resolveConfig(parsed: ParsedIni, options: ResolveOptions): Resol
     problems.push({ line, text: `${where(source)}:${subject} ${message}` });
   };
 
+  const fragments = fileSecrets(parsed);
   const values = new Map<string, Value>(SCHEMA.map((s) => [`${s.section}.${s.key}`, s.default]));
   const sources = new Map<string, Source>(SCHEMA.map((s) => [`${s.section}.${s.key}`, { kind: "default" }]));
-  const apply = (section: string, key: string, raw: string, source: Source) => {
+  /** Keys whose value could not be read: rules that use them stay silent (one error, not two). */
+  const failed = new Set<string>();
+  const apply = (section: string, key: string, raw: string, source: Source, secret = false) => {
     const spec = specOf(section, key);
     if (!spec) return;
     const result = coerce(spec, raw);
     if (!result.ok) {
-      const shown = spec.type === "secret" ? `${raw.length} characters` : `"${raw}"`;
-      report(source, section, key, `expected ${result.expected}, got ${shown}`);
+      const shown = spec.type === "secret" || secret ? `${raw.length} characters` : JSON.stringify(raw);
+      const hint =
+        spec.type === "enum" && !secret ? didYouMean(raw.trim(), spec.values?.filter(Boolean) ?? []) : "";
+      report(source, section, spec.key, `expected ${result.expected}, got ${shown}${hint}`);
+      failed.add(`${section}.${spec.key}`);
       return;
     }
-    values.set(`${section}.${key}`, result.value);
-    sources.set(`${section}.${key}`, source);
+    values.set(`${section}.${spec.key}`, result.value);
+    sources.set(`${section}.${spec.key}`, source);
     if (spec.ignored && source.kind !== "default")
-      notes.push(`${where(source)}: [${section}] ${key}: ${spec.ignored}`);
+      notes.push(`${where(source)}: [${section}] ${spec.key}: ${spec.ignored}`);
   };
 
+  const later = detectLaterFormat(parsed);
+  if (later) problems.push({ line: later.line, text: `${displayName}:${later.line}: ${later.message}` });
   for (const p of parsed.problems) reportParseProblem(p, displayName, problems);
 
+  const fileSource = (entry: { line: number; key?: string }, canonical?: string): Source => ({
+    kind: "file",
+    file,
+    line: entry.line,
+    ...(canonical && entry.key && entry.key !== canonical ? { spelled: entry.key } : {}),
+  });
   const staticContent: StaticMount[] = [];
   for (const section of parsed.sections) {
-    const fileSource = (line: number): Source => ({ kind: "file", file, line });
+    if (later?.sections.has(section)) continue;
+    const entries = section.entries.filter((e) => !later?.entries.has(e));
+    const read = (entry: IniEntry) => readValue(entry, section, parsed.defaults);
     if (section.name === "staticContent") {
-      collectStatic(section.entries, dir, staticContent, (line, key, message) =>
-        report(fileSource(line), "staticContent", key, message),
+      const mapped: { key: string; value: string; line: number }[] = [];
+      for (const entry of entries) {
+        const value = read(entry);
+        if (!value.ok) report(fileSource(entry), "staticContent", entry.key, value.message);
+        else mapped.push({ key: entry.key, value: value.value, line: entry.line });
+      }
+      collectStatic(mapped, dir, staticContent, (line, key, message) =>
+        report({ kind: "file", file, line }, "staticContent", key, message),
       );
       continue;
     }
     if (!SECTIONS.includes(section.name as never)) {
       report(
-        fileSource(section.line),
+        fileSource(section),
         section.name,
         undefined,
         `unknown section (expected one of [server], [session], [staticContent])${didYouMean(section.name, SECTIONS)}`,
@@ -87,12 +113,39 @@ export function resolveConfig(parsed: ParsedIni, options: ResolveOptions): Resol
       continue;
     }
     const known = keysOf(section.name);
-    for (const entry of section.entries) {
-      if (!known.includes(entry.key)) {
-        report(fileSource(entry.line), section.name, entry.key, `unknown key${didYouMean(entry.key, known)}`);
+    const own = new Set(entries.map((e) => e.name));
+    // [DEFAULT] entries are options of every section (ConfigParser's has_option/get saw them).
+    const inherited = (parsed.defaults?.entries ?? []).filter(
+      (e) => !own.has(e.name) && specOf(section.name, e.name) !== undefined,
+    );
+    for (const entry of [...entries, ...inherited]) {
+      const spec = specOf(section.name, entry.name);
+      if (!spec) {
+        report(fileSource(entry), section.name, entry.key, `unknown key${didYouMean(entry.key, known)}`);
         continue;
       }
-      apply(section.name, entry.key, entry.value, fileSource(entry.line));
+      const value = read(entry);
+      if (!value.ok) {
+        report(fileSource(entry), section.name, spec.key, value.message);
+        failed.add(`${section.name}.${spec.key}`);
+        continue;
+      }
+      if (value.value.includes("\n") && spec.type !== "secret") {
+        report(
+          fileSource(entry),
+          section.name,
+          spec.key,
+          `continuation lines (to line ${entry.lastLine}) made the value span several lines (expected one line; only secret and siteKey take a list over lines)`,
+        );
+        failed.add(`${section.name}.${spec.key}`);
+        continue;
+      }
+      if (entry.comment !== undefined && (spec.type === "secret" || isSecretName(entry.name))) {
+        notes.push(
+          `${displayName}:${entry.line}: [${section.name}] ${spec.key}: the value was cut at " ;" (an inline comment, as in ConfigParser), dropping ${entry.comment.length} characters; if they belong to the value, remove the space before the ";"`,
+        );
+      }
+      apply(section.name, spec.key, value.value, fileSource(entry, spec.key), value.secret);
     }
   }
 
@@ -114,11 +167,16 @@ export function resolveConfig(parsed: ParsedIni, options: ResolveOptions): Resol
     }
     apply(section, key, raw, { kind: "env", name });
   }
+  for (const [name, raw] of Object.entries(options.env ?? {})) {
+    if (raw && ENV_PREFIX.test(name) && isSecretName(name.replace(ENV_PREFIX, "$2").replaceAll("_", "")))
+      fragments.push(...secretFragments(raw));
+  }
 
   for (const [id, given] of Object.entries(options.flags ?? {})) {
     if (!given) continue;
     const [section, key] = id.split(".");
     apply(section, key, given.value, { kind: "flag", name: given.flag });
+    if (specOf(section, key)?.type === "secret") fragments.push(...secretFragments(given.value));
   }
 
   for (const spec of SCHEMA) {
@@ -136,22 +194,36 @@ export function resolveConfig(parsed: ParsedIni, options: ResolveOptions): Resol
     server: pick("server"),
     session: pick("session") as SessionConfig,
     staticContent,
+    cache: pick("cache"),
     sources,
     notes,
   };
-  validateRules(config, (id, message) => {
-    const [section, key] = id.split(".");
-    report(sources.get(id) ?? { kind: "default" }, section, key, message);
-  });
+  validateRules(
+    config,
+    (id, message) => {
+      const [section, key] = id.split(".");
+      report(sources.get(id) ?? { kind: "default" }, section, key, message);
+    },
+    failed,
+  );
+  if (/(^|,)\s*xmlRpc\s*(,|$)/.test(config.server.typeOfRequests)) {
+    const source = sources.get("server.typeOfRequests") ?? { kind: "default" };
+    notes.push(
+      `${where(source)}: [server] typeOfRequests: xmlRpc ignored: cherry serves web requests only (no XML-RPC)`,
+    );
+  }
   for (const mount of staticContent) {
-    if (!existsSync(mount.dir) || !statSync(mount.dir).isDirectory()) {
+    // A mount is a folder or, as in CherryPy 2.0's own static test, one file.
+    if (!existsSync(mount.dir)) {
       notes.push(
-        `${displayName}:${mount.line}: [staticContent] ${mount.prefix.slice(1)}: folder ${mount.dir} does not exist yet`,
+        `${displayName}:${mount.line}: [staticContent] ${mount.prefix.slice(1)}: ${mount.dir} does not exist yet`,
       );
     }
   }
+  fragments.sort((a, b) => b.length - a.length);
+  notes.splice(0, notes.length, ...notes.map((n) => scrub(n, fragments)));
   if (problems.length > 0) {
-    return { problems: problems.sort((a, b) => a.line - b.line).map((p) => p.text) };
+    return { problems: problems.sort((a, b) => a.line - b.line).map((p) => scrub(p.text, fragments)) };
   }
   return { config: deepFreeze(config), problems: [] };
 }
@@ -162,11 +234,43 @@ function reportParseProblem(
   problems: { line: number; text: string }[],
 ): void {
   const subject = p.section ? (p.key ? ` [${p.section}] ${p.key}:` : ` [${p.section}]:`) : "";
-  problems.push({ line: p.line, text: `${displayName}:${p.line}:${subject} ${p.message}` });
+  const message =
+    p.text === undefined
+      ? p.message
+      : `${p.message.replace(/\)$/, "")}, ${gotLine(p.text)})${entryHint(p.text)}`;
+  problems.push({ line: p.line, text: `${displayName}:${p.line}:${subject} ${message}` });
+}
+
+/** Every secret written in the file, under any spelling or section, as fragments to scrub. */
+function fileSecrets(parsed: ParsedIni): string[] {
+  const out: string[] = [];
+  for (const section of [...parsed.sections, ...(parsed.defaults ? [parsed.defaults] : [])]) {
+    for (const entry of section.entries) {
+      if (isSecretName(entry.name)) out.push(...secretFragments(entry.value));
+    }
+  }
+  return out;
+}
+
+/** The entry's value after `%(name)s` interpolation, as ConfigParser.get() returned it. */
+function readValue(
+  entry: IniEntry,
+  section: IniSection,
+  defaults: IniSection | undefined,
+): { ok: true; value: string; secret: boolean } | { ok: false; message: string } {
+  const secret = isSecretName(entry.name);
+  if (!entry.value.includes("%(")) return { ok: true, value: entry.value, secret };
+  const vars = new Map<string, InterpolationVar>();
+  for (const e of [...(defaults?.entries ?? []), ...section.entries]) {
+    vars.set(e.name, { value: e.value, secret: isSecretName(e.name) });
+  }
+  vars.set("__name__", { value: section.name, secret: false });
+  const result = interpolate(entry.value, vars);
+  return result.ok ? { ok: true, value: result.value, secret: secret || result.secret } : result;
 }
 
 function collectStatic(
-  entries: { key: string; value: string; line: number }[],
+  entries: readonly { key: string; value: string; line: number }[],
   dir: string,
   out: StaticMount[],
   report: (line: number, key: string, message: string) => void,
@@ -183,7 +287,7 @@ function collectStatic(
       continue;
     }
     if (entry.value === "") {
-      report(entry.line, entry.key, 'expected a folder to serve (e.g. "static"), got ""');
+      report(entry.line, entry.key, 'expected a folder or file to serve (e.g. "static"), got ""');
       continue;
     }
     const same = out.find((m) => m.prefix === prefix);

@@ -7,7 +7,7 @@ export type KeyType = "string" | "path" | "int" | "number" | "bool" | "enum" | "
 export type Value = string | number | boolean;
 
 export interface KeySpec {
-  section: "server" | "session";
+  section: "server" | "session" | "cache";
   key: string;
   type: KeyType;
   default: Value;
@@ -75,6 +75,37 @@ export const SCHEMA: readonly KeySpec[] = [
     type: "path",
     default: "",
     doc: "TLS certificate chain (PEM); with sslKeyFile serves HTTPS",
+  },
+  {
+    section: "server",
+    key: "sslClientCertificateVerification",
+    type: "bool",
+    default: false,
+    doc: "1 = require a client certificate signed by sslCACertificateFile (HTTPS only)",
+  },
+  {
+    section: "server",
+    key: "sslCACertificateFile",
+    type: "path",
+    default: "",
+    doc: "CA certificates (PEM) that client certificates must chain to; with sslClientCertificateVerification",
+  },
+  {
+    section: "server",
+    key: "sslVerifyDepth",
+    type: "int",
+    default: 1,
+    min: 0,
+    doc: "CherryPy 0.10 setting",
+    ignored:
+      "ignored: Node's TLS verifies the whole client chain up to sslCACertificateFile and has no depth limit",
+  },
+  {
+    section: "server",
+    key: "typeOfRequests",
+    type: "string",
+    default: "web",
+    doc: "CherryPy 0.10 setting: web and/or xmlRpc, comma-separated; cherry serves web requests",
   },
   {
     section: "server",
@@ -300,16 +331,28 @@ export const SCHEMA: readonly KeySpec[] = [
     min: 1024,
     doc: "ram store: bytes of session data (as JSON, estimated) kept at most; the least recently used go first",
   },
+
+  {
+    section: "cache",
+    key: "flushCacheDelay",
+    type: "number",
+    default: 0,
+    min: 0,
+    doc: "CherryPy 0.10 setting (minutes between page-cache flushes)",
+    ignored: "ignored: cherry has no page cache",
+  },
 ];
 
-export const SECTIONS = ["server", "session", "staticContent"] as const;
+export const SECTIONS = ["server", "session", "staticContent", "cache"] as const;
 
 export function keysOf(section: string): string[] {
   return SCHEMA.filter((s) => s.section === section).map((s) => s.key);
 }
 
+/** The key's spec; `key` is matched case-insensitively, as ConfigParser lowercased option names. */
 export function specOf(section: string, key: string): KeySpec | undefined {
-  return SCHEMA.find((s) => s.section === section && s.key === key);
+  const lower = key.toLowerCase();
+  return SCHEMA.find((s) => s.section === section && s.key.toLowerCase() === lower);
 }
 
 function formatDefault(spec: KeySpec): string {
@@ -320,7 +363,7 @@ function formatDefault(spec: KeySpec): string {
 /** The config reference table of the README, rendered from SCHEMA. */
 export function renderConfigReference(): string {
   const rows = ["| key | type | default | meaning |", "|---|---|---|---|"];
-  for (const section of ["server", "session"] as const) {
+  for (const section of ["server", "session", "cache"] as const) {
     for (const spec of SCHEMA.filter((s) => s.section === section)) {
       const type = spec.values ? spec.values.filter(Boolean).join(" \\| ") : spec.type;
       const doc = spec.ignored ? `${spec.doc} (${spec.ignored})` : spec.doc;

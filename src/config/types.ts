@@ -10,6 +10,11 @@ export interface ServerConfig {
   logFile: string;
   sslKeyFile: string;
   sslCertificateFile: string;
+  sslClientCertificateVerification: boolean;
+  sslCACertificateFile: string;
+  sslVerifyDepth: number;
+  /** 0.10's list, e.g. "web" or "web,xmlRpc"; cherry serves web requests. */
+  typeOfRequests: string;
   siteKey: string;
   /** Comma-separated extra Host names watch mode answers (src/server/_hosts.ts). */
   allowedHosts: string;
@@ -59,14 +64,15 @@ export interface SessionConfig {
 export interface StaticMount {
   /** URL prefix with a leading slash and no trailing one, e.g. "/static". */
   prefix: string;
-  /** Absolute folder. */
+  /** Absolute folder, or one file (`[staticContent] style.css = style.css` serves /style.css). */
   dir: string;
   line: number;
 }
 
 export type Source =
   | { kind: "default" }
-  | { kind: "file"; file: string; line: number }
+  /** `spelled`: the key as written when it differs from the canonical spelling (`socketport`). */
+  | { kind: "file"; file: string; line: number; spelled?: string }
   | { kind: "env"; name: string }
   | { kind: "flag"; name: string };
 
@@ -78,6 +84,7 @@ export interface CherryConfig {
   server: ServerConfig;
   session: SessionConfig;
   staticContent: StaticMount[];
+  cache: { flushCacheDelay: number };
   /** Where each `section.key` value came from. */
   sources: ReadonlyMap<string, Source>;
   /** Warnings that do not stop the server (ignored 0.10 keys, missing static folders). */

@@ -92,7 +92,14 @@ export function staticWarnings(mounts: readonly StaticMount[], files: readonly s
   for (const mount of mounts) {
     for (const file of files) {
       const inside = path.relative(mount.dir, file);
-      if (inside === "" || inside.startsWith("..") || path.isAbsolute(inside)) continue;
+      if (inside === "") {
+        // A one-file mount (`[staticContent] x = RootServer.cfg`) of the file itself.
+        warnings.push(
+          `[static] ${mount.prefix} serves ${file} itself: anyone can download it; point [staticContent] ${mount.prefix.slice(1)} at a public file`,
+        );
+        continue;
+      }
+      if (inside.startsWith("..") || path.isAbsolute(inside)) continue;
       const parts = inside.split(path.sep);
       if (parts.some((p) => p.startsWith("."))) continue;
       warnings.push(
@@ -130,11 +137,17 @@ async function locate(mount: Mount, rest: string, wellKnown: boolean) {
   }
   if (decoded.includes("\0") || decoded.includes("\\")) return undefined;
   const segments = decoded.split("/").filter((s) => s !== "");
-  if (segments.length === 0 || !segments.every((s, i) => servable(s, i, wellKnown))) return undefined;
+  if (!segments.every((s, i) => servable(s, i, wellKnown))) return undefined;
   try {
     mount.real ??= realpathSync(mount.dir);
   } catch {
     return undefined;
+  }
+  // `[staticContent] style.css = style.css` maps one file: only the prefix itself serves it.
+  if (segments.length === 0) {
+    if (rest !== "" || !servable(path.basename(mount.real), 0, false)) return undefined;
+    const stat = await fs.stat(mount.real).catch(() => undefined);
+    return stat?.isFile() ? { path: mount.real, stat } : undefined;
   }
   const candidate = path.join(mount.real, ...segments);
   try {

@@ -10,7 +10,7 @@ socketPort = 80a
 socketHots = 0.0.0.0
 [session]
 storageType = files
-timeout: 30
+timeout 30
 [sesion]
 `;
 

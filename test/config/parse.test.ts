@@ -6,8 +6,18 @@ describe("parseIni", () => {
     const { sections, problems } = parseIni("[server]\nsocketPort = 8080\n\n[session]\nstorageType=ram\n");
     expect(problems).toEqual([]);
     expect(sections).toEqual([
-      { name: "server", line: 1, entries: [{ key: "socketPort", value: "8080", line: 2 }] },
-      { name: "session", line: 4, entries: [{ key: "storageType", value: "ram", line: 5 }] },
+      {
+        name: "server",
+        line: 1,
+        lastLine: 2,
+        entries: [{ key: "socketPort", name: "socketport", value: "8080", line: 2, lastLine: 2 }],
+      },
+      {
+        name: "session",
+        line: 4,
+        lastLine: 5,
+        entries: [{ key: "storageType", name: "storagetype", value: "ram", line: 5, lastLine: 5 }],
+      },
     ]);
   });
 
@@ -62,16 +72,22 @@ describe("parseIni", () => {
     expect(parseIni("[server] ; the web server\n").problems).toEqual([]);
   });
 
-  it("reports key: value instead of reading it as true, with a suggestion", () => {
-    const { problems, sections } = parseIni("[session]\nstorageType: file\n");
-    expect(sections[0].entries).toEqual([]);
-    expect(problems[0]).toMatchObject({ line: 2, section: "session" });
-    expect(problems[0].message).toContain('did you mean "storageType = file"?');
+  it("reads key: value as ConfigParser did (the first of = and : splits)", () => {
+    const { problems, sections } = parseIni(
+      "[session]\nstorageType: file\nstorageUrl: redis://h:6379/0?prefix=a\n",
+    );
+    expect(problems).toEqual([]);
+    expect(sections[0].entries.map((e) => [e.key, e.value])).toEqual([
+      ["storageType", "file"],
+      ["storageUrl", "redis://h:6379/0?prefix=a"],
+    ]);
   });
 
   it("reports a duplicate key with the first line, keeping the first value", () => {
     const { problems, sections } = parseIni("[session]\ntimeout=1\ntimeout=2\n");
-    expect(sections[0].entries).toEqual([{ key: "timeout", value: "1", line: 2 }]);
+    expect(sections[0].entries).toEqual([
+      { key: "timeout", name: "timeout", value: "1", line: 2, lastLine: 2 },
+    ]);
     expect(problems).toEqual([
       { line: 3, section: "session", key: "timeout", message: "duplicate key (first set on line 2)" },
     ]);

@@ -14,6 +14,10 @@ describe("defaults", () => {
     "server.logFile": "",
     "server.sslKeyFile": "",
     "server.sslCertificateFile": "",
+    "server.sslClientCertificateVerification": false,
+    "server.sslCACertificateFile": "",
+    "server.sslVerifyDepth": 1,
+    "server.typeOfRequests": "web",
     "server.siteKey": "",
     "server.allowedHosts": "",
     "server.staticWellKnown": false,
@@ -45,6 +49,7 @@ describe("defaults", () => {
     "session.cookieDomain": "",
     "session.ramMaxSessions": 50_000,
     "session.ramMaxBytes": 32 * 1024 * 1024,
+    "cache.flushCacheDelay": 0,
   };
 
   it("covers every key of the schema", () => {

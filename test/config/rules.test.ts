@@ -99,7 +99,9 @@ describe("0.10 and session rules", () => {
 
   it("checks the cookie name and path", () => {
     expect(problems("[session]\ncookieName=a;b\n")[0]).toContain("not a valid cookie name");
-    expect(problems("[session]\ncookiePath=app\n")[0]).toContain('expected a path starting with "/"');
+    expect(problems("[session]\ncookiePath=app\n")[0]).toContain(
+      'not a valid cookie path (expected "/" followed by URL path characters',
+    );
   });
 
   it("rejects socketFile with an explicit socketPort but not with the default", () => {
@@ -131,7 +133,7 @@ describe("[staticContent]", () => {
   it("rejects traversal in a prefix and an empty folder", () => {
     expect(problems("[staticContent]\n../x = static\ny =\n")).toEqual([
       'RootServer.cfg:2: [staticContent] ../x: expected a URL prefix such as "static" or "/static/css", got "../x"',
-      'RootServer.cfg:3: [staticContent] y: expected a folder to serve (e.g. "static"), got ""',
+      'RootServer.cfg:3: [staticContent] y: expected a folder or file to serve (e.g. "static"), got ""',
     ]);
   });
 
@@ -203,7 +205,7 @@ describe("error collection", () => {
       "socketHots = 0.0.0.0",
       "[session]",
       "storageType = file",
-      "timeout: 30",
+      "timeout 30",
       "cookieSameSite = sideways",
       "[statics]",
     ].join("\n");
