@@ -1,7 +1,9 @@
 import type { Command } from "commander";
 import { escapeControls } from "../_escape.js";
-import { type CherryConfig, loadConfig, redact, SCHEMA, type Source } from "../config/index.js";
+import { type CherryConfig, loadConfig, SCHEMA, type Source } from "../config/index.js";
+import { describeSecret, redact } from "../config/redact.js";
 import { createLogger } from "../log.js";
+import { registerConfigEdit } from "./config-edit.js";
 
 interface ConfigFlags {
   config?: string;
@@ -22,7 +24,7 @@ export function registerConfig(program: Command): void {
     });
   config
     .command("show")
-    .description("every key's effective value and where it came from")
+    .description("every key's effective value, where it came from and what it means")
     .option("-c, --config <file>", "config file (default: ./RootServer.cfg)")
     .option("--json", "machine-readable output on stdout")
     .action((flags: ConfigFlags) => {
@@ -40,6 +42,7 @@ export function registerConfig(program: Command): void {
         process.stdout.write(
           `${escapeControls(`${row.name.padEnd(width)}  = ${JSON.stringify(row.value)}  (${row.source})`)}\n`,
         );
+        process.stdout.write(`${" ".repeat(width)}    ${row.doc}\n`);
       }
       for (const mount of resolved.staticContent) {
         process.stdout.write(
@@ -47,6 +50,7 @@ export function registerConfig(program: Command): void {
         );
       }
     });
+  registerConfigEdit(config);
 }
 
 function printNotes(config: CherryConfig): void {
@@ -60,6 +64,8 @@ interface Row {
   name: string;
   value: unknown;
   source: string;
+  /** What the key means (and why it is ignored, for 0.10 keys cherry accepts without effect). */
+  doc: string;
 }
 
 /** One row a key, secrets never printed: a secret shows its length, a URL hides its password. */
@@ -71,9 +77,9 @@ export function describeConfig(config: CherryConfig, displayName: string): Row[]
     ];
     if (spec.type === "secret" && typeof value === "string" && value !== "") {
       value =
-        spec.key === "storageUrl"
+        spec.key === "storageUrl" && /^[a-z][a-z0-9+.-]*:\/\//i.test(value)
           ? redact(value)
-          : `(secret: ${value.split(",").length} key(s), ${value.length} characters)`;
+          : describeSecret(value);
     }
     return {
       section: spec.section,
@@ -81,13 +87,16 @@ export function describeConfig(config: CherryConfig, displayName: string): Row[]
       name: `[${spec.section}] ${spec.key}`,
       value,
       source: describeSource(config.sources.get(id), displayName),
+      doc: spec.ignored ? `${spec.doc} (${spec.ignored})` : spec.doc,
     };
   });
 }
 
 export function describeSource(source: Source | undefined, displayName: string): string {
   if (!source || source.kind === "default") return "default";
-  if (source.kind === "file") return `${displayName}:${source.line}`;
+  if (source.kind === "file") {
+    return `${displayName}:${source.line}${source.spelled ? `, written ${source.spelled}` : ""}`;
+  }
   if (source.kind === "env") return `env ${source.name}`;
   return `flag ${source.name}`;
 }
@@ -96,7 +105,11 @@ function toJson(rows: Row[], config: CherryConfig) {
   const out: Record<string, unknown> = { file: config.file };
   for (const row of rows) {
     out[row.section] ??= {};
-    (out[row.section] as Record<string, unknown>)[row.key] = { value: row.value, source: row.source };
+    (out[row.section] as Record<string, unknown>)[row.key] = {
+      value: row.value,
+      source: row.source,
+      doc: row.doc,
+    };
   }
   out.staticContent = config.staticContent.map((m) => ({ prefix: m.prefix, dir: m.dir, line: m.line }));
   return out;

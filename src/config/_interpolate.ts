@@ -7,6 +7,9 @@
  * what to write instead; CherryPy 0.10 swallowed those errors and silently used the default.
  */
 
+import { isSecretName } from "./_echo.js";
+import type { IniEntry, IniSection } from "./parse.js";
+
 export interface InterpolationVar {
   value: string;
   /** The value is secret (or was built from one): whatever uses it must not be printed. */
@@ -67,4 +70,21 @@ export function interpolate(raw: string, vars: ReadonlyMap<string, Interpolation
 
 function printable(name: string): string {
   return name.length <= 40 && /^[\w.-]*$/.test(name) ? name : `<${name.length} characters>`;
+}
+
+/** The entry's value as ConfigParser.get() returned it: its section and [DEFAULT] interpolated. */
+export function readValue(
+  entry: IniEntry,
+  section: IniSection,
+  defaults: IniSection | undefined,
+): Interpolated {
+  const secret = isSecretName(entry.name);
+  if (!entry.value.includes("%(")) return { ok: true, value: entry.value, secret };
+  const vars = new Map<string, InterpolationVar>();
+  for (const e of [...(defaults?.entries ?? []), ...section.entries]) {
+    vars.set(e.name, { value: e.value, secret: isSecretName(e.name) });
+  }
+  vars.set("__name__", { value: section.name, secret: false });
+  const result = interpolate(entry.value, vars);
+  return result.ok ? { ok: true, value: result.value, secret: secret || result.secret } : result;
 }

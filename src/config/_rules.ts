@@ -126,9 +126,6 @@ export function validateRules(
   }
 }
 
-/** Kept for the stores that import it from here: the one redaction function lives in redact.ts. */
-export { redact };
-
 /** A storageUrl for a message: its passwords hidden, or only its length when it is no URL at all. */
 function shownUrl(url: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? JSON.stringify(redact(url)) : `${url.length} characters`;

@@ -10,11 +10,11 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { coerce } from "./_coerce.js";
 import { entryHint, gotLine, isSecretName } from "./_echo.js";
-import { type InterpolationVar, interpolate } from "./_interpolate.js";
+import { readValue } from "./_interpolate.js";
 import { detectLaterFormat } from "./_later.js";
 import { validateRules } from "./_rules.js";
 import { didYouMean } from "./_suggest.js";
-import type { IniEntry, IniProblem, IniSection, ParsedIni } from "./parse.js";
+import type { IniEntry, IniProblem, ParsedIni } from "./parse.js";
 import { scrub, secretFragments } from "./redact.js";
 import { keysOf, SCHEMA, SECTIONS, specOf, type Value } from "./schema.js";
 import type { CherryConfig, FlagValues, SessionConfig, Source, StaticMount } from "./types.js";
@@ -250,23 +250,6 @@ function fileSecrets(parsed: ParsedIni): string[] {
     }
   }
   return out;
-}
-
-/** The entry's value after `%(name)s` interpolation, as ConfigParser.get() returned it. */
-function readValue(
-  entry: IniEntry,
-  section: IniSection,
-  defaults: IniSection | undefined,
-): { ok: true; value: string; secret: boolean } | { ok: false; message: string } {
-  const secret = isSecretName(entry.name);
-  if (!entry.value.includes("%(")) return { ok: true, value: entry.value, secret };
-  const vars = new Map<string, InterpolationVar>();
-  for (const e of [...(defaults?.entries ?? []), ...section.entries]) {
-    vars.set(e.name, { value: e.value, secret: isSecretName(e.name) });
-  }
-  vars.set("__name__", { value: section.name, secret: false });
-  const result = interpolate(entry.value, vars);
-  return result.ok ? { ok: true, value: result.value, secret: secret || result.secret } : result;
 }
 
 function collectStatic(

@@ -3,7 +3,7 @@
  * indexed; save is an upsert, touch updates only expires_at, a sweep is one DELETE.
  */
 import pg from "pg";
-import { redact } from "../../config/_rules.js";
+import { redact, scrub, secretFragments } from "../../config/redact.js";
 import { CherryError } from "../../errors.js";
 import { lockToken } from "../ids.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
@@ -75,7 +75,7 @@ export class PostgresStore implements SessionStore {
       await pool.end().catch(() => undefined);
       throw new CherryError(
         "E_STORE_UNAVAILABLE",
-        `[store:postgres] cannot use ${redact(options.url)}: ${(error as Error).message || (error as NodeJS.ErrnoException).code}`,
+        `[store:postgres] cannot use ${redact(options.url)}: ${scrub((error as Error).message || String((error as NodeJS.ErrnoException).code), secretFragments(options.url))}`,
         {
           cause: error,
           hint: "is PostgreSQL running? check [session] storageUrl",

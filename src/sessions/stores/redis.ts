@@ -10,7 +10,7 @@
  * the server is stuck, and the connection is replaced, which fails what waited on it (503s).
  */
 import { createClient, type RedisClientType } from "redis";
-import { redact } from "../../config/_rules.js";
+import { redact, scrub, secretFragments } from "../../config/redact.js";
 import { CherryError } from "../../errors.js";
 import { isSessionId, lockToken } from "../ids.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
@@ -85,7 +85,7 @@ export class RedisStore implements SessionStore {
       client.destroy();
       throw new CherryError(
         "E_STORE_UNAVAILABLE",
-        `[store:redis] cannot reach ${redact(options.url)}: ${describe(lastError ?? error)}`,
+        `[store:redis] cannot reach ${redact(options.url)}: ${scrub(describe(lastError ?? error), secretFragments(options.url))}`,
         {
           cause: error,
           hint: "is Redis running? check [session] storageUrl",
