@@ -14,27 +14,31 @@ const PATH = /^\/([A-Za-z0-9\-._~!$&'()*+,=:@/]|%[0-9A-Fa-f]{2})*$/;
 /** RFC 6265 §4.1.2.3 domain-value = subdomain (RFC 1034 §3.5); a leading "." is ignored (§5.2.3). */
 const LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
+/** `secret`: keys whose value was built from a secret (interpolation): shown by length only. */
 export function validateCookieAttributes(
   session: SessionConfig,
   report: (id: string, message: string) => void,
+  secret: ReadonlySet<string> = new Set(),
 ): void {
+  const show = (id: string, value: string) =>
+    secret.has(id) ? `${value.length} characters` : JSON.stringify(value);
   if (!TOKEN.test(session.cookieName)) {
     report(
       "session.cookieName",
-      `not a valid cookie name (expected letters, digits and !#$%&'*+-.^_\`|~ as RFC 6265 §4.1.1 requires, got ${JSON.stringify(session.cookieName)})`,
+      `not a valid cookie name (expected letters, digits and !#$%&'*+-.^_\`|~ as RFC 6265 §4.1.1 requires, got ${show("session.cookieName", session.cookieName)})`,
     );
   }
   if (!PATH.test(session.cookiePath)) {
     report(
       "session.cookiePath",
-      `not a valid cookie path (expected "/" followed by URL path characters, without ";", spaces or control characters, RFC 6265 §4.1.1, got ${JSON.stringify(session.cookiePath)})`,
+      `not a valid cookie path (expected "/" followed by URL path characters, without ";", spaces or control characters, RFC 6265 §4.1.1, got ${show("session.cookiePath", session.cookiePath)})`,
     );
   }
   const domain = session.cookieDomain.replace(/^\./, "");
   if (session.cookieDomain !== "" && !isDomain(domain)) {
     report(
       "session.cookieDomain",
-      `not a valid cookie domain (expected a host name such as example.com, RFC 6265 §4.1.2.3, got ${JSON.stringify(session.cookieDomain)})`,
+      `not a valid cookie domain (expected a host name such as example.com, RFC 6265 §4.1.2.3, got ${show("session.cookieDomain", session.cookieDomain)})`,
     );
   }
 }

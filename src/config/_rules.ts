@@ -11,16 +11,18 @@ const HOST_ENTRY = /^(\*|\.?[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?|\[[0-9a-f:.]+\])$/i;
 /**
  * Rules that involve several keys or the meaning of a value; `report` takes the key to blame.
  * `failed` holds the keys whose own value was already reported: rules that read them stay silent.
+ * `secret` holds the keys whose value was built from a secret: messages show their length only.
  */
 export function validateRules(
   config: CherryConfig,
   report: (id: string, message: string) => void,
   failed: ReadonlySet<string> = new Set(),
+  secret: ReadonlySet<string> = new Set(),
 ): void {
   const { server, session, sources } = config;
   const set = (id: string) => sources.get(id)?.kind !== "default";
   if (failed.has("session.storageType")) {
-    validateCookieAttributes(session, report);
+    validateCookieAttributes(session, report, secret);
     return;
   }
   const type = session.storageType;
@@ -74,7 +76,7 @@ export function validateRules(
       `the postgres store needs a URL (expected postgres://user@host:port/db, got ${shownUrl(session.storageUrl)})`,
     );
   }
-  validateCookieAttributes(session, report);
+  validateCookieAttributes(session, report, secret);
   if (session.cookieSameSite === "None" && session.cookieSecure === "false") {
     report(
       "session.cookieSameSite",

@@ -58,6 +58,8 @@ export function resolveConfig(parsed: ParsedIni, options: ResolveOptions): Resol
   const sources = new Map<string, Source>(SCHEMA.map((s) => [`${s.section}.${s.key}`, { kind: "default" }]));
   /** Keys whose value could not be read: rules that use them stay silent (one error, not two). */
   const failed = new Set<string>();
+  /** Keys whose value was built from a secret by interpolation: messages show their length only. */
+  const tainted = new Set<string>();
   const apply = (section: string, key: string, raw: string, source: Source, secret = false) => {
     const spec = specOf(section, key);
     if (!spec) return;
@@ -71,6 +73,8 @@ export function resolveConfig(parsed: ParsedIni, options: ResolveOptions): Resol
       return;
     }
     values.set(`${section}.${spec.key}`, result.value);
+    if (secret) tainted.add(`${section}.${spec.key}`);
+    else tainted.delete(`${section}.${spec.key}`);
     sources.set(`${section}.${spec.key}`, source);
     if (spec.ignored && source.kind !== "default")
       notes.push(`${where(source)}: [${section}] ${spec.key}: ${spec.ignored}`);
@@ -205,6 +209,7 @@ export function resolveConfig(parsed: ParsedIni, options: ResolveOptions): Resol
       report(sources.get(id) ?? { kind: "default" }, section, key, message);
     },
     failed,
+    tainted,
   );
   if (/(^|,)\s*xmlRpc\s*(,|$)/.test(config.server.typeOfRequests)) {
     const source = sources.get("server.typeOfRequests") ?? { kind: "default" };
