@@ -111,12 +111,25 @@ export function setKey(text: string, id: string, value: string): EditResult {
     const first = lines[entry.line - 1];
     const head = /^(\s*[^:=]*?\s*[:=]\s*)/.exec(first.text)?.[1] ?? `${entry.key} = `;
     const comment = entry.comment === undefined ? "" : ` ${entry.comment}`;
+    if (comment !== "" && value.includes(";")) {
+      throw new CherryError(
+        "E_USAGE",
+        `[${section}] ${key}: line ${entry.line} has an inline comment, which ConfigParser would read as part of a value containing ";" (expected the comment removed first: cherry config edit)`,
+      );
+    }
     const last = lines[entry.lastLine - 1];
-    const replaced = `${head}${shown}${comment}`;
+    // An empty value before a comment is written "" (ConfigParser's empty value), else the ; would lead.
+    const replaced = `${head}${shown === "" && comment !== "" ? '""' : shown}${comment}`;
     out = text.slice(0, first.start) + replaced + text.slice(last.start + last.text.length);
     action = out === text ? "unchanged" : "changed";
   } else if (found.section) {
-    const after = lines[found.section.lastLine - 1];
+    // Indented lines after the section's last entry (across blank and comment lines, as ConfigParser
+    // reads them) would become continuations of the new entry: it goes after them.
+    let last = found.section.lastLine;
+    for (let i = last; i < lines.length && /^(\s|[;#]|[rR][eE][mM](\s|$)|$)/.test(lines[i].text); i++) {
+      if (/^\s+\S/.test(lines[i].text)) last = i + 1;
+    }
+    const after = lines[last - 1];
     const end = after.start + after.text.length + after.eol.length;
     const added = `${key} = ${shown}`;
     out = `${text.slice(0, end)}${after.eol === "" ? eol + added : added + eol}${text.slice(end)}`;
