@@ -26,7 +26,7 @@ describe("cherry config set and unset", () => {
     const { dir, file } = app();
     const result = await cherry(["config", "set", "server.socketport", "9090"], { cwd: dir });
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toBe('RootServer.cfg:3: socketPort = "9090" (changed)\n');
+    expect(result.stdout).toBe('RootServer.cfg:3: socketPort = "9090" (changed)');
     expect(readFileSync(file, "utf8")).toBe(CFG.replace("8080", "9090"));
     expect(statSync(file).mode & 0o777).toBe(0o640);
   });
