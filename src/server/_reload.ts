@@ -8,7 +8,9 @@ export function sameListen(a: ServerConfig, b: ServerConfig): boolean {
     a.socketPort === b.socketPort &&
     a.socketFile === b.socketFile &&
     a.sslKeyFile === b.sslKeyFile &&
-    a.sslCertificateFile === b.sslCertificateFile
+    a.sslCertificateFile === b.sslCertificateFile &&
+    a.sslClientCertificateVerification === b.sslClientCertificateVerification &&
+    a.sslCACertificateFile === b.sslCACertificateFile
   );
 }
 

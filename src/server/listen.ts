@@ -44,15 +44,20 @@ export function createHttpServer(
   if (config.sslKeyFile && config.sslCertificateFile) {
     let key: Buffer;
     let cert: Buffer;
+    let ca: Buffer | undefined;
     try {
       key = readFileSync(config.sslKeyFile);
       cert = readFileSync(config.sslCertificateFile);
+      if (config.sslClientCertificateVerification) ca = readFileSync(config.sslCACertificateFile);
     } catch (error) {
       throw new CherryError("E_CONFIG_INVALID", `cannot read the TLS files: ${(error as Error).message}`, {
         cause: error,
       });
     }
-    return https.createServer({ ...options, key, cert }, listener);
+    // CherryPy 0.10's sslClientCertificateVerification: VERIFY_PEER | VERIFY_FAIL_IF_NO_PEER_CERT
+    // against sslCACertificateFile.
+    const client = ca ? { ca, requestCert: true, rejectUnauthorized: true } : {};
+    return https.createServer({ ...options, key, cert, ...client }, listener);
   }
   return http.createServer(options, listener);
 }

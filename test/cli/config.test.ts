@@ -73,6 +73,27 @@ describe("cherry config show", () => {
   });
 });
 
+describe("cherry config show explains", () => {
+  it("every key, with the canonical spelling of a key written in another case", async () => {
+    const dir = tempDir({ "RootServer.cfg": "[server]\nSOCKETPORT: 8081\nthreadpool = 4\n" });
+    const result = await cherry(["config", "show"], { cwd: dir });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(
+      /\[server\] socketPort\s+= 8081\s+\(RootServer.cfg:2, written SOCKETPORT\)\n\s+TCP port; 0 = any free port\n/,
+    );
+    expect(result.stdout).toMatch(
+      /\[server\] threadPool\s+= 4 .*\n\s+CherryPy 0.10 setting \(ignored: Node is event-driven\)/,
+    );
+    for (const spec of SCHEMA) expect(result.stdout).toContain(spec.doc);
+    const json = JSON.parse((await cherry(["config", "show", "--json"], { cwd: dir })).stdout);
+    expect(json.server.socketPort).toEqual({
+      value: 8081,
+      source: "RootServer.cfg:2, written SOCKETPORT",
+      doc: "TCP port; 0 = any free port",
+    });
+  });
+});
+
 describe("cli behaviour", () => {
   it("prints --version and --help", async () => {
     const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8"));
