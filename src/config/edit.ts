@@ -155,7 +155,16 @@ export function setKey(text: string, id: string, value: string): EditResult {
 export function unsetKey(text: string, id: string): EditResult {
   const { section, key } = resolveTarget(id);
   const { entry } = find(text, section, key);
-  if (!entry) return { text, line: 0, action: "unchanged", key };
+  if (!entry) {
+    const inherited = section === DEFAULT_SECTION ? undefined : find(text, DEFAULT_SECTION, key).entry;
+    if (inherited) {
+      throw new CherryError(
+        "E_USAGE",
+        `[${section}] ${key} comes from [DEFAULT] (line ${inherited.line}); remove it there: cherry config unset DEFAULT.${inherited.key}`,
+      );
+    }
+    return { text, line: 0, action: "unchanged", key };
+  }
   const lines = splitKeepingEnds(text);
   const first = lines[entry.line - 1];
   const last = lines[entry.lastLine - 1];

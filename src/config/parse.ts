@@ -73,7 +73,6 @@ export function splitLines(text: string): string[] {
 export function parseIni(text: string): ParsedIni {
   const sections: IniSection[] = [];
   const problems: IniProblem[] = [];
-  let defaults: IniSection | undefined;
   let current: IniSection | undefined;
   let last: IniEntry | undefined;
 
@@ -106,10 +105,6 @@ export function parseIni(text: string): ParsedIni {
     if (trimmed.startsWith("[")) {
       last = undefined;
       current = readHeader(trimmed, line, sections, problems);
-      if (current?.name === DEFAULT_SECTION) {
-        sections.splice(sections.indexOf(current), 1);
-        defaults = current;
-      }
       return;
     }
     last = undefined;
@@ -137,7 +132,8 @@ export function parseIni(text: string): ParsedIni {
     current.lastLine = line;
     last = entry;
   });
-  return { sections, defaults, problems };
+  const defaults = sections.find((s) => s.name === DEFAULT_SECTION);
+  return { sections: sections.filter((s) => s !== defaults), defaults, problems };
 }
 
 function readHeader(

@@ -180,6 +180,13 @@ describe("what ConfigParser raised on is a precise error, never a silent value",
     );
   });
 
+  it("a second [DEFAULT] is a duplicate section, its first entries kept", () => {
+    const found = problems(
+      "[DEFAULT]\nhere = /a\n[DEFAULT]\nroot = /b\n[session]\ncookiePath = %(here)s%(root)s\n",
+    );
+    expect(found).toEqual(["RootServer.cfg:3: [DEFAULT]: duplicate section (first opened on line 1)"]);
+  });
+
   it("an indented comment after an entry (0.10 made it part of the value) is reported", () => {
     expect(problems("[server]\nsocketPort = 8080\n  ; the port\n")[0]).toContain("indented comment");
   });

@@ -145,6 +145,24 @@ describe("config set and unset keep every other byte", () => {
   });
 });
 
+describe("unsetKey", () => {
+  it("says where a key inherited from [DEFAULT] is set", () => {
+    expect(() => unsetKey("[DEFAULT]\ntimeout = 5\n[session]\n", "session.timeout")).toThrow(
+      "[session] timeout comes from [DEFAULT] (line 2); remove it there: cherry config unset DEFAULT.timeout",
+    );
+    expect(unsetKey("[DEFAULT]\ntimeout = 5\n[session]\n", "DEFAULT.timeout").text).toBe(
+      "[DEFAULT]\n[session]\n",
+    );
+  });
+
+  it("leaves a file without the key unchanged", () => {
+    expect(unsetKey("[session]\n", "session.timeout")).toMatchObject({
+      action: "unchanged",
+      text: "[session]\n",
+    });
+  });
+});
+
 describe("setKey", () => {
   it("keeps the key's spelling, its delimiter, an inline comment and CRLF", () => {
     const text = "\uFEFF[server]\r\nSocketPort: 8080   ; the port\r\n\r\n";

@@ -145,6 +145,19 @@ describe("every command", () => {
     expect(result.stdout + result.stderr).not.toContain(PASSWORD);
   });
 
+  it.each(cases)("sessions ls and purge hide the %s when the store is down", async (_, cfg) => {
+    const dir = tempDir({ "RootServer.cfg": cfg });
+    for (const args of [
+      ["sessions", "ls"],
+      ["sessions", "purge", "--json"],
+    ]) {
+      const result = await cherry(args, { cwd: dir, timeout: 30_000 });
+      expect(result.exitCode).not.toBe(0);
+      expect(result.stderr).toMatch(/cannot (use|reach)/);
+      expect(result.stdout + result.stderr).not.toContain(PASSWORD);
+    }
+  });
+
   it.each([
     ["config", "check"],
     ["config", "show"],
