@@ -115,7 +115,7 @@ describe("cherry config set and unset", () => {
 describe("cherry config edit", () => {
   /** An editor script that, on its Nth run, copies `stepN.cfg` over the file it is given. */
   function editor(dir: string, steps: string[]): string {
-    steps.forEach((text, i) => writeFileSync(path.join(dir, `step${i + 1}.cfg`), text));
+    for (const [i, text] of steps.entries()) writeFileSync(path.join(dir, `step${i + 1}.cfg`), text);
     const script = path.join(dir, "fake-editor.sh");
     writeFileSync(
       script,
