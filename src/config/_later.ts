@@ -61,7 +61,8 @@ export function detectLaterFormat(parsed: ParsedIni): LaterFormat | undefined {
     const whole = isLaterSection(section.name);
     if (whole) sections.add(section);
     for (const entry of section.entries) {
-      if (!whole && !LATER_PREFIX.test(entry.key)) continue;
+      // [staticContent] keys are URL prefixes: `log.txt = log.txt` is a file, not a later setting.
+      if (!whole && (section.name === "staticContent" || !LATER_PREFIX.test(entry.key))) continue;
       entries.add(entry);
       lines.push({ line: entry.line, text: mapOne(section, entry) });
     }

@@ -98,6 +98,11 @@ describe("config files of later CherryPy versions", () => {
     expect(found[0]).toContain("line 4: tools.sessions.timeout -> [session] timeout");
   });
 
+  it("leaves [staticContent] file names that look like dotted settings alone", () => {
+    const config = ok("[staticContent]\nlog.txt = log.txt\nserver.css = server.css\n");
+    expect(config.staticContent.map((m) => m.prefix).sort()).toEqual(["/log.txt", "/server.css"]);
+  });
+
   it("recognises dotted keys inside a RootServer.cfg section too, and still checks the rest", () => {
     const found = problems("[server]\nserver.socket_port = 8080\nsocketHots = x\n");
     expect(found).toHaveLength(2);
