@@ -2,6 +2,8 @@
 export type ErrorCode =
   | "E_CONFIG_INVALID"
   | "E_CONFIG_NOT_FOUND"
+  /** `cherry config set|unset|edit` could not write the file (exit 1: the file is unchanged). */
+  | "E_CONFIG_WRITE"
   | "E_USAGE"
   | "E_PORT_IN_USE"
   | "E_APP_BUILD"

@@ -134,9 +134,13 @@ export function writeAtomically(target: string, text: string, mode: number): voi
     renameSync(tmp, target);
   } catch (error) {
     rmSync(tmp, { force: true });
-    throw new CherryError("E_CONFIG_INVALID", `cannot write ${target}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new CherryError(
+      "E_CONFIG_WRITE",
+      `cannot write ${target}: ${(error as Error).message}; it is unchanged`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
