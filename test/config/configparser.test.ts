@@ -1,8 +1,9 @@
 /**
  * Every reading of a CherryPy 0.10 file is checked against the value Python 2's ConfigParser gives:
  * the expected objects below are the output of Python 2.7.18's `ConfigParser.ConfigParser()` on the
- * same text (`cp.get(section, option)` for each of `cp.options(section)`), pasted here so the suite
- * needs no Python. Where Python raised, cherry reports a precise error instead.
+ * same text (`cp.get(section, option)` for each of `cp.options(section)`, as printed by
+ * scripts/configparser-oracle.py), pasted here so the suite needs no Python. Where Python raised,
+ * cherry reports a precise error instead.
  */
 import { describe, expect, it } from "vitest";
 import { readValue } from "../../src/config/_interpolate.js";
