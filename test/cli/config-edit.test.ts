@@ -1,8 +1,10 @@
 /**
  * `cherry config set|unset|edit` as a user runs them: the real file, its mode, a symlink to it, a fake
- * editor script for `edit` with the re-edit/discard answers given on stdin, and a running server
+ * editor script for `edit` with the re-edit/discard answers given on stdin or on a pseudo-terminal,
+ * and a running server
  * that picks the change up.
  */
+import { spawnSync } from "node:child_process";
 import { chmodSync, lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { execa } from "execa";
@@ -10,6 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveApp, type TestApp } from "../helpers/app.js";
 import { BIN, cherry } from "../helpers/cli.js";
 import { tempDir } from "../helpers/tmp.js";
+
+/** util-linux `script` runs a command on a pseudo-terminal (Debian and most Linux systems have it). */
+const hasScript = spawnSync("script", ["--version"]).status === 0;
 
 const CFG =
   "\uFEFF; my app\r\n[server]\r\nsocketPort = 8080 ; the port\r\n\r\n[session]\r\nstorageType = ram\r\n";
@@ -175,6 +180,21 @@ describe("cherry config edit", () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('did you mean "session"?');
     expect(readFileSync(file, "utf8")).toBe(CFG);
+  });
+
+  it.skipIf(!hasScript)("asks on a terminal too (a pseudo-terminal made by util-linux script)", async () => {
+    const { dir, file } = app();
+    const script = editor(dir, [CFG.replace("8080", "eighty"), CFG.replace("8080", "8282")]);
+    const result = await execa("script", ["-qec", `node ${BIN} config edit`, "/dev/null"], {
+      cwd: dir,
+      input: "e\n",
+      reject: false,
+      env: { NO_COLOR: "1", VISUAL: "", EDITOR: script },
+    });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain("(e)dit again or (d)iscard?");
+    expect(result.stdout).toContain("RootServer.cfg: saved");
+    expect(readFileSync(file, "utf8")).toBe(CFG.replace("8080", "8282"));
   });
 
   it("leaves the file alone when nothing changed", async () => {
