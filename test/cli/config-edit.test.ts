@@ -1,8 +1,7 @@
 /**
  * `cherry config set|unset|edit` as a user runs them: the real file, its mode, a symlink to it, a fake
  * editor script for `edit` with the re-edit/discard answers given on stdin or on a pseudo-terminal,
- * and a running server
- * that picks the change up.
+ * and a running server that picks the change up.
  */
 import { spawnSync } from "node:child_process";
 import { chmodSync, lstatSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
