@@ -28,7 +28,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { type EditResult, setKey, unsetKey } from "../config/edit.js";
 import { configLocation, parseIni, resolveConfig } from "../config/index.js";
-import { describeSecret, redact } from "../config/redact.js";
+import { describeSecret, isSecretName, redact } from "../config/redact.js";
 import { specOf } from "../config/schema.js";
 import { CherryError } from "../errors.js";
 
@@ -107,7 +107,7 @@ function describeChange(result: EditResult): string {
     .find(({ e }) => e.line === result.line);
   const value = entry?.e.value ?? "";
   const spec = entry ? specOf(entry.s.name, entry.e.name) : undefined;
-  const secret = spec?.type === "secret" || /secret|key|pass|url/i.test(result.key);
+  const secret = spec?.type === "secret" || isSecretName(result.key) || /pass|token/i.test(result.key);
   const shown = !secret
     ? JSON.stringify(value)
     : /:\/\//.test(value)

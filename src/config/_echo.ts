@@ -5,16 +5,10 @@
  * whatever its mistake (SECURITY.md, "No secret is ever printed").
  */
 import { suggest } from "./_suggest.js";
+import { isSecretName } from "./redact.js";
 import { SCHEMA } from "./schema.js";
 
 const PUBLIC_KEYS = SCHEMA.filter((s) => s.type !== "secret").map((s) => s.key);
-const SECRET_KEYS = SCHEMA.filter((s) => s.type === "secret").map((s) => s.key);
-
-/** Whether `name` (a key as typed, maybe misspelled) names a key whose value is secret. */
-export function isSecretName(name: string): boolean {
-  const hit = suggest(name, [...PUBLIC_KEYS, ...SECRET_KEYS]);
-  return hit !== undefined && SECRET_KEYS.includes(hit);
-}
 
 /** The first word of a line: what would be its key. */
 function leadingName(text: string): string {

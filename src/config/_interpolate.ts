@@ -7,8 +7,8 @@
  * what to write instead; CherryPy 0.10 swallowed those errors and silently used the default.
  */
 
-import { isSecretName } from "./_echo.js";
 import type { IniEntry, IniSection } from "./parse.js";
+import { isSecretName } from "./redact.js";
 
 export interface InterpolationVar {
   value: string;

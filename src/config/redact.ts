@@ -9,6 +9,18 @@
  * password, token or key).
  */
 
+import { suggest } from "./_suggest.js";
+import { SCHEMA } from "./schema.js";
+
+const PUBLIC_KEYS = SCHEMA.filter((s) => s.type !== "secret").map((s) => s.key);
+const SECRET_KEYS = SCHEMA.filter((s) => s.type === "secret").map((s) => s.key);
+
+/** Whether `name` (a key as typed, in any case, maybe misspelled) names a key whose value is secret. */
+export function isSecretName(name: string): boolean {
+  const hit = suggest(name, [...PUBLIC_KEYS, ...SECRET_KEYS]);
+  return hit !== undefined && SECRET_KEYS.includes(hit);
+}
+
 /** Query parameters whose value is hidden: pg reads `password` and `sslpassword` from the URL. */
 const SECRET_PARAM = /pass|secret|token|key|auth|cred/i;
 /** What may follow the `@` that ends a userinfo: a host, an optional port, then the path or nothing. */

@@ -9,13 +9,13 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { coerce } from "./_coerce.js";
-import { entryHint, gotLine, isSecretName } from "./_echo.js";
+import { entryHint, gotLine } from "./_echo.js";
 import { readValue } from "./_interpolate.js";
 import { detectLaterFormat } from "./_later.js";
 import { validateRules } from "./_rules.js";
 import { didYouMean } from "./_suggest.js";
 import type { IniEntry, IniProblem, ParsedIni } from "./parse.js";
-import { scrub, secretFragments } from "./redact.js";
+import { isSecretName, scrub, secretFragments } from "./redact.js";
 import { keysOf, SCHEMA, SECTIONS, specOf, type Value } from "./schema.js";
 import type { CherryConfig, FlagValues, SessionConfig, Source, StaticMount } from "./types.js";
 
