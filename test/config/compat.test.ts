@@ -135,6 +135,19 @@ describe("[staticContent] maps a file (CherryPy 2.0's static test: style.css = s
     expect((await fetch(new URL("/static/a.txt", app.url))).status).toBe(200);
   });
 
+  it("never serves a dotfile through a one-file mount, and warns when one mounts the config file", async () => {
+    const other = await serveApp({
+      "RootServer.cfg": "[staticContent]\nenv = .env\ncfg = RootServer.cfg\n",
+      ".env": "SECRET=1",
+    });
+    try {
+      expect((await fetch(new URL("/env", other.url))).status).toBe(404);
+      expect(other.logger.lines.join("\n")).toMatch(/\[static\] \/cfg serves .*RootServer.cfg itself/);
+    } finally {
+      await other.close();
+    }
+  });
+
   it("warns only when the path does not exist at all", () => {
     const config = ok("[staticContent]\nstyle.css = missing.css\n", { dir: "/nonexistent-cherry" });
     expect(config.notes).toEqual([expect.stringContaining("missing.css does not exist yet")]);
