@@ -21,36 +21,8 @@ export function validateRules(
 ): void {
   const { server, session, sources } = config;
   const set = (id: string) => sources.get(id)?.kind !== "default";
-  if (failed.has("session.storageType")) {
-    validateCookieAttributes(session, report, secret);
-    return;
-  }
-  const type = session.storageType;
-
-  if (type === "file" && session.storageFileDir === "") {
-    report(
-      "session.storageType",
-      'the file store needs a folder (expected storageFileDir = <folder>, got "")',
-    );
-  }
-  if (type !== "file" && session.storageFileDir !== "") {
-    report(
-      "session.storageFileDir",
-      `only used by the file store (expected storageType = file, got "${type}")`,
-    );
-  }
-  if (type === "ram" && server.processPool > 1) {
-    report(
-      "server.processPool",
-      `RAM sessions do not work across processes (expected 1 with storageType = ram, got "${server.processPool}"); use one of ${SHARED_STORES.join(", ")}`,
-    );
-  }
-  if (type === "cookie" && session.secret === "" && server.siteKey === "") {
-    report(
-      "session.secret",
-      'the cookie store needs a secret of 32+ random characters (expected secret or [server] siteKey, got "")',
-    );
-  }
+  // A storageType that failed its own check is one error: the rules about stores stay silent.
+  if (!failed.has("session.storageType")) validateStore(config, report);
   for (const id of ["session.secret", "server.siteKey"] as const) {
     const value = id === "session.secret" ? session.secret : server.siteKey;
     if (value === "") continue;
@@ -63,18 +35,6 @@ export function validateRules(
         `${label} is too short (expected at least ${MIN_SECRET} characters, got ${parts[short].length})`,
       );
     }
-  }
-  if (type === "redis" && !/^rediss?:\/\//.test(session.storageUrl)) {
-    report(
-      set("session.storageUrl") ? "session.storageUrl" : "session.storageType",
-      `the redis store needs a URL (expected redis://host:port[/db] or rediss://…, got ${shownUrl(session.storageUrl)})`,
-    );
-  }
-  if (type === "postgres" && !/^postgres(ql)?:\/\//.test(session.storageUrl)) {
-    report(
-      set("session.storageUrl") ? "session.storageUrl" : "session.storageType",
-      `the postgres store needs a URL (expected postgres://user@host:port/db, got ${shownUrl(session.storageUrl)})`,
-    );
   }
   validateCookieAttributes(session, report, secret);
   if (session.cookieSameSite === "None" && session.cookieSecure === "false") {
@@ -124,6 +84,50 @@ export function validateRules(
     report(
       "server.allowedHosts",
       `not a host name (expected comma-separated names such as dev.example.test, .example.test for it and its subdomains, or *; no scheme, port or path), got "${badHost}"`,
+    );
+  }
+}
+
+/** The rules that depend on storageType (CherryPy 0.10's, and each store's own needs). */
+function validateStore(config: CherryConfig, report: (id: string, message: string) => void): void {
+  const { server, session, sources } = config;
+  const set = (id: string) => sources.get(id)?.kind !== "default";
+  const type = session.storageType;
+
+  if (type === "file" && session.storageFileDir === "") {
+    report(
+      "session.storageType",
+      'the file store needs a folder (expected storageFileDir = <folder>, got "")',
+    );
+  }
+  if (type !== "file" && session.storageFileDir !== "") {
+    report(
+      "session.storageFileDir",
+      `only used by the file store (expected storageType = file, got "${type}")`,
+    );
+  }
+  if (type === "ram" && server.processPool > 1) {
+    report(
+      "server.processPool",
+      `RAM sessions do not work across processes (expected 1 with storageType = ram, got "${server.processPool}"); use one of ${SHARED_STORES.join(", ")}`,
+    );
+  }
+  if (type === "cookie" && session.secret === "" && server.siteKey === "") {
+    report(
+      "session.secret",
+      'the cookie store needs a secret of 32+ random characters (expected secret or [server] siteKey, got "")',
+    );
+  }
+  if (type === "redis" && !/^rediss?:\/\//.test(session.storageUrl)) {
+    report(
+      set("session.storageUrl") ? "session.storageUrl" : "session.storageType",
+      `the redis store needs a URL (expected redis://host:port[/db] or rediss://…, got ${shownUrl(session.storageUrl)})`,
+    );
+  }
+  if (type === "postgres" && !/^postgres(ql)?:\/\//.test(session.storageUrl)) {
+    report(
+      set("session.storageUrl") ? "session.storageUrl" : "session.storageType",
+      `the postgres store needs a URL (expected postgres://user@host:port/db, got ${shownUrl(session.storageUrl)})`,
     );
   }
 }

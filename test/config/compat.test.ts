@@ -64,6 +64,18 @@ describe("one error per mistake", () => {
   });
 });
 
+describe("a failed storageType silences only the store rules", () => {
+  it("still reports the other keys' rules", () => {
+    const found = problems(
+      "[server]\nsslKeyFile = k.pem\n[session]\nstorageType = files\ncookieSameSite = None\n",
+    );
+    expect(found).toHaveLength(3);
+    expect(found[0]).toContain("sslKeyFile: HTTPS needs both files");
+    expect(found[1]).toContain('did you mean "file"?');
+    expect(found[2]).toContain("SameSite=None without Secure");
+  });
+});
+
 describe("config files of later CherryPy versions", () => {
   it("says once that a CherryPy 2 file is another format, with the key each setting maps to", () => {
     const found = problems(
