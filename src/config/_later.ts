@@ -53,7 +53,8 @@ export function isLaterSection(name: string): boolean {
   return name === "global" || name.startsWith("/");
 }
 
-export function detectLaterFormat(parsed: ParsedIni): LaterFormat | undefined {
+/** `displayName` names the file in each setting's line, so every one of them is a FILE:LINE. */
+export function detectLaterFormat(parsed: ParsedIni, displayName: string): LaterFormat | undefined {
   const sections = new Set<IniSection>();
   const entries = new Set<IniEntry>();
   const lines: { line: number; text: string }[] = [];
@@ -72,7 +73,7 @@ export function detectLaterFormat(parsed: ParsedIni): LaterFormat | undefined {
   const evidence = [...sections].map((s) => `[${s.name}]`).concat([...entries].slice(0, 2).map((e) => e.key));
   const message = [
     `this is a config file of a later CherryPy (${[...new Set(evidence)].slice(0, 3).join(", ")}), not a CherryPy 0.10 RootServer.cfg (expected [server], [session] and [staticContent] with the keys of cherry's README); each setting and its RootServer.cfg key:`,
-    ...lines.sort((a, b) => a.line - b.line).map((l) => `    line ${l.line}: ${l.text}`),
+    ...lines.sort((a, b) => a.line - b.line).map((l) => `    ${displayName}:${l.line}: ${l.text}`),
   ].join("\n");
   return { line: first, message, sections, entries };
 }

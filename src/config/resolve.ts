@@ -80,7 +80,7 @@ export function resolveConfig(parsed: ParsedIni, options: ResolveOptions): Resol
       notes.push(`${where(source)}: [${section}] ${spec.key}: ${spec.ignored}`);
   };
 
-  const later = detectLaterFormat(parsed);
+  const later = detectLaterFormat(parsed, displayName);
   if (later) problems.push({ line: later.line, text: `${displayName}:${later.line}: ${later.message}` });
   for (const p of parsed.problems) reportParseProblem(p, displayName, problems);
 

@@ -94,11 +94,11 @@ describe("config files of later CherryPy versions", () => {
     expect(found).toHaveLength(1);
     const [message] = found;
     expect(message).toMatch(/^RootServer.cfg:1: this is a config file of a later CherryPy/);
-    expect(message).toContain("line 2: server.socket_port -> [server] socketPort");
-    expect(message).toContain("line 3: server.socket_host -> [server] socketHost");
-    expect(message).toContain("line 4: session_filter.on -> [session] storageType");
-    expect(message).toContain("line 6: session_filter.storage_path -> [session] storageFileDir");
-    expect(message).toContain("line 9: static_filter.dir in [/static] -> [staticContent] static = ");
+    expect(message).toContain("RootServer.cfg:2: server.socket_port -> [server] socketPort");
+    expect(message).toContain("RootServer.cfg:3: server.socket_host -> [server] socketHost");
+    expect(message).toContain("RootServer.cfg:4: session_filter.on -> [session] storageType");
+    expect(message).toContain("RootServer.cfg:6: session_filter.storage_path -> [session] storageFileDir");
+    expect(message).toContain("RootServer.cfg:9: static_filter.dir in [/static] -> [staticContent] static = ");
   });
 
   it("recognises CherryPy 3's [/] sections and tools.sessions keys", () => {
@@ -106,8 +106,8 @@ describe("config files of later CherryPy versions", () => {
       "[/]\ntools.sessions.on = True\ntools.sessions.storage_path = '/tmp'\ntools.sessions.timeout = 60\n",
     );
     expect(found).toHaveLength(1);
-    expect(found[0]).toContain("line 3: tools.sessions.storage_path -> [session] storageFileDir");
-    expect(found[0]).toContain("line 4: tools.sessions.timeout -> [session] timeout");
+    expect(found[0]).toContain("RootServer.cfg:3: tools.sessions.storage_path -> [session] storageFileDir");
+    expect(found[0]).toContain("RootServer.cfg:4: tools.sessions.timeout -> [session] timeout");
   });
 
   it("leaves [staticContent] file names that look like dotted settings alone", () => {
