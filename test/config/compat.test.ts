@@ -98,7 +98,9 @@ describe("config files of later CherryPy versions", () => {
     expect(message).toContain("RootServer.cfg:3: server.socket_host -> [server] socketHost");
     expect(message).toContain("RootServer.cfg:4: session_filter.on -> [session] storageType");
     expect(message).toContain("RootServer.cfg:6: session_filter.storage_path -> [session] storageFileDir");
-    expect(message).toContain("RootServer.cfg:9: static_filter.dir in [/static] -> [staticContent] static = ");
+    expect(message).toContain(
+      "RootServer.cfg:9: static_filter.dir in [/static] -> [staticContent] static = ",
+    );
   });
 
   it("recognises CherryPy 3's [/] sections and tools.sessions keys", () => {
