@@ -26,6 +26,7 @@ import {
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
+import { escapeControls } from "../_escape.js";
 import { type EditResult, setKey, unsetKey } from "../config/edit.js";
 import { configLocation, parseIni, resolveConfig } from "../config/index.js";
 import { describeSecret, isSecretName, redact } from "../config/redact.js";
@@ -96,7 +97,7 @@ function change(flags: Flags, edit: (text: string) => EditResult): void {
     );
   }
   writeAtomically(real, result.text, mode);
-  process.stdout.write(`${displayName}:${result.line}: ${describeChange(result)}\n`);
+  process.stdout.write(`${escapeControls(`${displayName}:${result.line}: ${describeChange(result)}`)}\n`);
 }
 
 function describeChange(result: EditResult): string {
@@ -178,7 +179,7 @@ function edit(flags: Flags): void {
         process.stdout.write(`${displayName}: saved\n`);
         return;
       }
-      for (const line of problems) process.stderr.write(`${line}\n`);
+      for (const line of problems) process.stderr.write(`${escapeControls(line, { keepNewlines: true })}\n`);
       const answer = ask(`${displayName}: ${problems.length} problem(s). (e)dit again or (d)iscard? `);
       if (answer !== "e") {
         throw new CherryError("E_CONFIG_INVALID", `${displayName}: changes discarded; the file is unchanged`);
