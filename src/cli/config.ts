@@ -11,7 +11,7 @@ interface ConfigFlags {
 }
 
 export function registerConfig(program: Command): void {
-  const config = program.command("config").description("validate and explain RootServer.cfg");
+  const config = program.command("config").description("validate, explain and edit RootServer.cfg");
   config
     .command("check")
     .description("validate RootServer.cfg: every problem with file:line (exit 0 or 2)")
