@@ -1,31 +1,28 @@
 /**
  * The session manager owns everything stores must not repeat (STYLE.md): ids, expiry, locking,
- * serialization, change detection, touch fallback and the cookie. A RequestSession is one request's
- * view: begin() before the handler, commit() after it and before the response is sent.
+ * group commit, and which sessions regenerate() or destroy() just removed. What a request does
+ * with its session at the end is planned in _commit-plan.ts and carried out by finish(), the one
+ * entry point to the store; each backend kind is a RecordKeeper (_keepers.ts), so nothing here asks
+ * whether the session lives in a store or in the cookie. A RequestSession is one request's view:
+ * begin() before the handler, its commit() after it and before the response is sent.
  */
 import type { IncomingMessage } from "node:http";
-import { parse as parseCookies } from "cookie";
 import type { SessionConfig } from "../config/types.js";
 import { CherryError } from "../errors.js";
 import type { Logger } from "../log.js";
+import type { CommitPlan } from "./_commit-plan.js";
+import { cookieValues } from "./_cookie-values.js";
+import { type ReadSession, type RecordKeeper, SealedKeeper, StoreKeeper } from "./_keepers.js";
 import { describe, storeError } from "./_store-error.js";
+import { Tombstones } from "./_tombstones.js";
 import { isSessionId } from "./ids.js";
 import { KeyedLock } from "./lock.js";
-import { RequestSession } from "./request-session.js";
+import { type Opened, RequestSession, type SessionContext } from "./request-session.js";
 import type { SessionStore, StoredSession } from "./store.js";
 import type { CookieSealer } from "./stores/cookie.js";
 
+export type { CommitResult, Session } from "./request-session.js";
 export { RequestSession };
-
-/** `request.session` (DESIGN.md §2). */
-export interface Session {
-  readonly id: string;
-  readonly isNew: boolean;
-  /** New id, data kept, old record gone (call it on login against session fixation). */
-  regenerate(): void;
-  /** Record gone, cookie expired. */
-  destroy(): void;
-}
 
 export interface SessionBackend {
   /** Server-side store; absent for the cookie store. */
@@ -42,17 +39,15 @@ export interface SessionManagerOptions {
   lockTimeoutMs?: number;
 }
 
-export interface CommitResult {
-  setCookie?: string;
-  vary: boolean;
-}
-
 /** A crashed holder's cross-process lock frees itself after this long. */
 const LOCK_TTL_MS = 15_000;
 
-export class SessionManager {
+/** What opening one cookie value gave: a live session, one removed meanwhile, or nothing. */
+const SUPERSEDED = "superseded";
+type Opening = Opened | typeof SUPERSEDED | undefined;
+
+export class SessionManager implements SessionContext {
   config: SessionConfig;
-  backend: SessionBackend;
   readonly logger: Logger;
   readonly now: () => number;
   readonly lockTimeoutMs: number;
@@ -62,12 +57,15 @@ export class SessionManager {
    * machines). Held by this process for as long as its own requests of that session queue up.
    */
   crossProcess = false;
+  keeper: RecordKeeper | undefined;
+  #backend: SessionBackend = {};
   private readonly held = new Map<string, () => unknown>();
   /** Group commit: per session, the newest state not yet written and who waits for its write. */
   private readonly chains = new Map<
     string,
-    { state: StoredSession; pending: ((error?: unknown) => void)[] }
+    { state: StoredSession; pending: ((error: unknown, kept: boolean) => void)[] }
   >();
+  private readonly removed = new Tombstones();
 
   constructor(options: SessionManagerOptions) {
     this.config = options.config;
@@ -75,6 +73,20 @@ export class SessionManager {
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
     this.lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
+  }
+
+  get backend(): SessionBackend {
+    return this.#backend;
+  }
+
+  /** The only place that tells the backend kinds apart: each gets its keeper. */
+  set backend(backend: SessionBackend) {
+    this.#backend = backend;
+    this.keeper = backend.sealer
+      ? new SealedKeeper(backend.sealer)
+      : backend.store
+        ? new StoreKeeper(backend.store)
+        : undefined;
   }
 
   get timeoutMs(): number {
@@ -86,57 +98,67 @@ export class SessionManager {
     return Math.min(60_000, this.timeoutMs / 20);
   }
 
-  cookieValue(req: IncomingMessage): string | undefined {
-    const header = req.headers.cookie;
-    if (!header?.includes(this.config.cookieName)) return undefined;
-    try {
-      // Taken as sent: ids and seals are cookie-safe, so a percent-encoded or otherwise re-spelled
-      // value is not ours and must not open the same session (cookie's default decode would).
-      return parseCookies(header, { decode: (v) => v })[this.config.cookieName];
-    } catch {
-      return undefined;
-    }
-  }
-
   /**
-   * Loads (and locks) the request's session. Throws E_STORE_UNAVAILABLE or E_SESSION_LOCK_TIMEOUT.
-   * Synchronous when it can be (no cookie, the cookie store, or a free lock on a store that answers
-   * synchronously: ram, file, sqlite): each await on the hot path costs a turn of the event loop.
+   * Loads (and locks) the request's session. The cookie may come more than once (after cookiePath
+   * or cookieDomain changed, browsers send both): each value is tried in order and the first live
+   * session is used. Throws E_STORE_UNAVAILABLE or E_SESSION_LOCK_TIMEOUT. Synchronous when it can
+   * be (no cookie, the cookie store, or a free lock on a store that answers synchronously: ram,
+   * file, sqlite): each await on the hot path costs a turn of the event loop.
    */
   begin(req: IncomingMessage, secure: boolean): RequestSession | Promise<RequestSession> {
-    const raw = this.cookieValue(req);
-    const { sealer, store } = this.backend;
-    if (sealer) {
-      const opened = raw ? sealer.open(raw) : undefined;
-      const live = opened && opened.expiresAt > this.now() && isSessionId(opened.id) ? opened : undefined;
-      return new RequestSession(this, secure, live?.id, live, undefined, live?.stale ?? false);
+    const keeper = this.keeper;
+    const values = keeper ? cookieValues(req.headers.cookie, this.config.cookieName) : undefined;
+    if (!keeper || !values) return new RequestSession(this, secure, undefined, false);
+    const opening = values.length === 1 ? this.openOne(keeper, values[0]) : this.openFirst(keeper, values);
+    if (opening instanceof Promise) return opening.then((o) => this.session(o, secure));
+    return this.session(opening, secure);
+  }
+
+  private session(opening: Opening, secure: boolean): RequestSession {
+    return opening === SUPERSEDED
+      ? new RequestSession(this, secure, undefined, true)
+      : new RequestSession(this, secure, opening, false);
+  }
+
+  private async openFirst(keeper: RecordKeeper, values: string[]): Promise<Opening> {
+    let superseded = false;
+    for (const value of new Set(values)) {
+      const opening = await this.openOne(keeper, value);
+      if (opening === SUPERSEDED) superseded = true;
+      else if (opening) return opening;
     }
-    if (!store || !isSessionId(raw))
-      return new RequestSession(this, secure, undefined, undefined, undefined, false);
-    if (this.config.locking !== "implicit") return this.load(raw, store, secure, undefined);
-    const release = this.crossProcess ? undefined : this.locks.tryAcquire(raw);
-    if (!release) return this.beginQueued(raw, store, secure);
-    const unwritten = this.chains.get(raw)?.state;
-    return unwritten ? this.opened(raw, unwritten, secure, release) : this.load(raw, store, secure, release);
+    return superseded ? SUPERSEDED : undefined;
+  }
+
+  private openOne(keeper: RecordKeeper, value: string): Opening | Promise<Opening> {
+    if (!keeper.shared || this.config.locking !== "implicit") return this.load(keeper, value, undefined);
+    // Anything not shaped like an id is ignored before any store (or lock) is asked.
+    if (!isSessionId(value)) return undefined;
+    if (this.removed.has(value, this.now())) return SUPERSEDED;
+    const release = this.crossProcess ? undefined : this.locks.tryAcquire(value);
+    if (!release) return this.openQueued(keeper, value);
+    const unwritten = this.chains.get(value)?.state;
+    return unwritten
+      ? this.opened({ id: value, stored: unwritten }, release)
+      : this.load(keeper, value, release);
   }
 
   /** Reads the session with the lock (if any) held; releases it when there is nothing to hold. */
   private load(
-    id: string,
-    store: SessionStore,
-    secure: boolean,
+    keeper: RecordKeeper,
+    value: string,
     release: (() => void) | undefined,
-  ): RequestSession | Promise<RequestSession> {
-    let got: StoredSession | undefined | Promise<StoredSession | undefined>;
+  ): Opening | Promise<Opening> {
+    let got: ReadSession | undefined | Promise<ReadSession | undefined>;
     try {
-      got = store.get(id);
+      got = keeper.read(value);
     } catch (error) {
       release?.();
       throw storeError(error);
     }
-    if (!(got instanceof Promise)) return this.opened(id, got, secure, release);
+    if (!(got instanceof Promise)) return this.opened(got, release);
     return got.then(
-      (stored) => this.opened(id, stored, secure, release),
+      (read) => this.opened(read, release),
       (error) => {
         release?.();
         throw storeError(error);
@@ -144,27 +166,35 @@ export class SessionManager {
     );
   }
 
-  private opened(
-    id: string,
-    stored: StoredSession | undefined,
-    secure: boolean,
-    release: (() => void) | undefined,
-  ): RequestSession {
-    if (!stored || !(stored.expiresAt > this.now())) {
+  /**
+   * A live session, with its lock. An id that regenerate() or destroy() removed moments ago is
+   * "superseded" (a request that carried it, or waited behind the one that removed it): it gets an
+   * empty session that writes nothing and sends no cookie (README "Sessions", login races).
+   */
+  private opened(read: ReadSession | undefined, release: (() => void) | undefined): Opening {
+    if (read && this.removed.size > 0 && this.removed.has(read.id, this.now())) {
       release?.();
-      return new RequestSession(this, secure, undefined, undefined, undefined, false);
+      return SUPERSEDED;
     }
-    return new RequestSession(this, secure, id, stored, release, false);
+    if (!read || !(read.stored.expiresAt > this.now())) {
+      release?.();
+      return undefined;
+    }
+    return { id: read.id, stored: read.stored, rewrite: read.rewrite ?? false, release };
   }
 
   /** The slow path: wait for the in-process lock, take the cross-process one when needed. */
-  private async beginQueued(raw: string, store: SessionStore, secure: boolean): Promise<RequestSession> {
-    const locked = await this.lockSession(raw, store);
+  private async openQueued(keeper: RecordKeeper, id: string): Promise<Opening> {
+    const locked = await this.lockSession(id);
     const release = locked.release;
     // A request queued behind others of its session starts from their unwritten state.
-    const unwritten = this.chains.get(raw)?.state;
-    if (unwritten) return this.opened(raw, unwritten, secure, release);
-    if (!locked.prefetched) return this.load(raw, store, secure, release);
+    const unwritten = this.chains.get(id)?.state;
+    if (unwritten) return this.opened({ id, stored: unwritten }, release);
+    if (this.removed.has(id, this.now())) {
+      release();
+      return SUPERSEDED;
+    }
+    if (!locked.prefetched) return this.load(keeper, id, release);
     let stored: StoredSession | undefined;
     try {
       stored = await locked.prefetched;
@@ -172,7 +202,7 @@ export class SessionManager {
       release();
       throw storeError(error);
     }
-    return this.opened(raw, stored, secure, release);
+    return this.opened(stored ? { id, stored } : undefined, release);
   }
 
   /**
@@ -184,7 +214,6 @@ export class SessionManager {
    */
   private async lockSession(
     id: string,
-    store: SessionStore,
   ): Promise<{ release: () => void; prefetched?: Promise<StoredSession | undefined> }> {
     const releaseLocal = await this.locks.acquire(id, this.lockTimeoutMs);
     let released = false;
@@ -202,7 +231,8 @@ export class SessionManager {
       }
       releaseLocal();
     };
-    if (!this.crossProcess || !store.tryLock || this.held.has(id)) return { release };
+    const store = this.keeper?.store;
+    if (!this.crossProcess || !store?.tryLock || this.held.has(id)) return { release };
     const deadline = Date.now() + this.lockTimeoutMs;
     let prefetched: Promise<StoredSession | undefined> | undefined;
     try {
@@ -233,63 +263,107 @@ export class SessionManager {
   }
 
   /**
+   * The one entry point to the store at the end of a request: carries out the record part of
+   * `plan` (undefined: the handler failed, write nothing) for the session `loaded` (undefined: none
+   * was), always releasing its lock. `id` is the session's id now (new after regenerate); `next`
+   * what to store. Resolves false when the loaded record was removed meanwhile (by regenerate(),
+   * destroy() or a sweep elsewhere): then nothing was written, nothing re-created, and the caller
+   * sends no cookie for it. Throws E_STORE_UNAVAILABLE; a failed group write fails its whole group.
+   */
+  async finish(
+    loaded: Opened | undefined,
+    plan: CommitPlan | undefined,
+    id: string,
+    next: StoredSession | undefined,
+  ): Promise<boolean> {
+    const keeper = this.keeper;
+    const release = loaded?.release ?? noop;
+    if (loaded) loaded.release = undefined;
+    const record = plan?.record ?? "nothing";
+    try {
+      if (!keeper || !loaded) {
+        if (keeper && record === "write" && next) await keeper.create(id, next);
+        release();
+        return true;
+      }
+      const old = loaded.id;
+      if (plan?.dropLoaded) {
+        // Remembered before the record goes, so that no request can find it gone and start afresh.
+        this.removed.add(old, this.now() + this.timeoutMs);
+        // Requests queued before this one share its outcome: their record is gone (no cookie for them).
+        await this.settleChain(old, async (k) => {
+          await k.remove(old);
+          return false;
+        });
+        if (record === "write" && next) await keeper.create(id, next);
+        release();
+        return true;
+      }
+      if (this.removed.size > 0 && this.removed.has(old, this.now())) {
+        release();
+        return false;
+      }
+      if (record === "touch" && next && !this.chains.has(old)) {
+        await keeper.touch(old, next);
+        release();
+        return true;
+      }
+      return await this.writeGrouped(old, record === "nothing" ? undefined : next, release);
+    } catch (error) {
+      release();
+      throw storeError(error);
+    }
+  }
+
+  /**
    * Group commit for one session (a store that writes to disk or a server): while requests are
    * queued behind this one, its state is handed to them and its response waits; the last of the
    * queue writes once for all, then every response of the group goes out. Nothing is reported
    * saved before it is written, and a failed write fails the whole group. `state` undefined:
    * only flush what earlier requests left. Always releases the lock.
    */
-  async writeGrouped(id: string, state: StoredSession | undefined, release: () => void): Promise<void> {
+  private async writeGrouped(
+    id: string,
+    state: StoredSession | undefined,
+    release: () => void,
+  ): Promise<boolean> {
     const chain = this.chains.get(id);
     const latest = state ?? chain?.state;
-    if (!latest) return release();
-    if (this.locks.waiting(id) > 0) {
-      const done = new Promise<void>((resolve, reject) => {
+    if (!latest) {
+      release();
+      return true;
+    }
+    if (release !== noop && this.locks.waiting(id) > 0) {
+      const done = new Promise<boolean>((resolve, reject) => {
         const pending = chain?.pending ?? [];
-        pending.push((error) => (error ? reject(error) : resolve()));
+        pending.push((error, kept) => (error ? reject(error) : resolve(kept)));
         this.chains.set(id, { state: latest, pending });
       });
       release();
       return done;
     }
     try {
-      await this.settleChain(id, (store) => store.set(id, latest));
+      return await this.settleChain(id, (keeper) => keeper.update(id, latest));
     } finally {
       release();
     }
   }
 
-  /** Writes what earlier requests left unwritten, whoever waits; the caller holds the lock. */
-  async flushNow(id: string): Promise<void> {
-    const chain = this.chains.get(id);
-    if (chain) await this.settleChain(id, (store) => store.set(id, chain.state));
-  }
-
-  /**
-   * Destroys the record; earlier requests of the group that waited for their write are answered
-   * once it is gone (this later request cleared what they wrote). The caller holds the lock.
-   */
-  async destroyGrouped(id: string): Promise<void> {
-    await this.settleChain(id, (store) => store.destroy(id));
-  }
-
   /** Ends the session's group with one store operation: its waiters share that operation's outcome. */
-  private async settleChain(id: string, operation: (store: SessionStore) => unknown): Promise<void> {
-    const pending = this.chains.get(id)?.pending ?? [];
+  private async settleChain(id: string, operation: (keeper: RecordKeeper) => unknown): Promise<boolean> {
+    const chain = this.chains.get(id);
     this.chains.delete(id);
+    const pending = chain?.pending ?? [];
+    let kept = true;
     try {
-      const store = this.backend.store;
-      if (store) await operation(store);
+      const keeper = this.keeper;
+      if (keeper) kept = (await operation(keeper)) !== false;
     } catch (error) {
-      for (const settle of pending) settle(storeError(error));
+      for (const settle of pending) settle(storeError(error), false);
       throw error;
     }
-    for (const settle of pending) settle();
-  }
-
-  /** Whether earlier requests of this session left a state that is not written yet. */
-  hasUnwritten(id: string): boolean {
-    return this.chains.has(id);
+    for (const settle of pending) settle(undefined, kept);
+    return kept;
   }
 
   /** Removes expired sessions (custom: calls cleanUpOldSessions). Never throws: a failed sweep is logged. */
@@ -306,3 +380,5 @@ export class SessionManager {
     }
   }
 }
+
+function noop(): void {}

@@ -1,40 +1,85 @@
 /**
- * One request's view of its session: `request.sessionMap` and `request.session`, loaded by
- * SessionManager.begin() before the handler, saved by commit() after it and before the response.
+ * One request's view of its session: `request.sessionMap` and `request.session`, opened by the
+ * manager before the handler; commit() after it judges what changed (by value), plans the end of
+ * the request (_commit-plan.ts) and hands the plan to the manager's finish(). It knows the manager
+ * only through SessionContext, so the two files do not import each other.
  */
-import { CherryError } from "../errors.js";
-import { expiredCookie, sessionCookie } from "./_cookie-header.js";
+import type { SessionConfig } from "../config/types.js";
+import { type CommitPlan, planCommit, type SessionState } from "./_commit-plan.js";
+import { expiredCookie } from "./_cookie-header.js";
+import type { RecordKeeper } from "./_keepers.js";
+import { type MapState, mapState } from "./_map-state.js";
 import { serializeSession } from "./_serialize.js";
-import { storeError } from "./_store-error.js";
 import { newSessionId } from "./ids.js";
-import type { CommitResult, Session, SessionManager } from "./manager.js";
 import { SessionMap } from "./session-map.js";
 import type { StoredSession } from "./store.js";
-import { COOKIE_LIMIT } from "./stores/cookie.js";
+
+/** `request.session` (DESIGN.md §2). */
+export interface Session {
+  readonly id: string;
+  readonly isNew: boolean;
+  /** New id, data kept, old record gone (call it on login against session fixation). */
+  regenerate(): void;
+  /** Record gone, cookie expired. */
+  destroy(): void;
+}
+
+export interface CommitResult {
+  setCookie?: string;
+  vary: boolean;
+}
+
+/** A live session the manager opened for this request, with its lock when locking is on. */
+export interface Opened {
+  id: string;
+  stored: StoredSession;
+  /** Write it back even if unchanged (sealed with a retired key). */
+  rewrite: boolean;
+  release?: () => void;
+}
+
+/** What a request's session needs of the manager. */
+export interface SessionContext {
+  readonly config: SessionConfig;
+  readonly keeper: RecordKeeper | undefined;
+  readonly now: () => number;
+  readonly timeoutMs: number;
+  readonly touchEveryMs: number;
+  finish(
+    loaded: Opened | undefined,
+    plan: CommitPlan | undefined,
+    id: string,
+    next: StoredSession | undefined,
+  ): Promise<boolean>;
+}
 
 export class RequestSession implements Session {
   readonly map: SessionMap;
+  private readonly state: MapState;
   private currentId: string | undefined;
-  private readonly loadedId: string | undefined;
+  /** The loaded data as JSON (stores that keep JSON): a change is a different text. */
   private readonly loadedJson: string | undefined;
   private regenerated = false;
   private destroyed = false;
   private handleUsed = false;
+  private settled = false;
 
+  /**
+   * `superseded`: the request carried an id that regenerate() or destroy() removed meanwhile; it
+   * sees an empty new session whose writes are dropped and which sends no cookie.
+   */
   constructor(
-    private readonly manager: SessionManager,
+    private readonly context: SessionContext,
     private readonly secure: boolean,
-    id: string | undefined,
-    private readonly loaded: StoredSession | undefined,
-    private release: (() => void) | undefined,
-    private readonly mustReseal: boolean,
+    private readonly loaded: Opened | undefined,
+    private readonly superseded: boolean,
   ) {
-    this.currentId = id;
-    this.loadedId = id;
-    const data = loaded ? Object.entries(loaded.data) : [];
-    const keepsObjects = manager.backend.store?.keepsObjects ?? false;
-    this.loadedJson = loaded && !keepsObjects ? (loaded.json ?? JSON.stringify(loaded.data)) : undefined;
-    this.map = new SessionMap(data, () => this.id);
+    this.currentId = loaded?.id;
+    const stored = loaded?.stored;
+    this.state = mapState(stored ? Object.entries(stored.data) : []);
+    const keepsObjects = context.keeper?.keepsObjects ?? false;
+    this.loadedJson = stored && !keepsObjects ? (stored.json ?? JSON.stringify(stored.data)) : undefined;
+    this.map = new SessionMap(this.state, () => this.id);
   }
 
   get id(): string {
@@ -45,7 +90,7 @@ export class RequestSession implements Session {
 
   get isNew(): boolean {
     this.handleUsed = true;
-    return this.loadedId === undefined || this.regenerated || this.destroyed;
+    return this.loaded === undefined || this.regenerated || this.destroyed;
   }
 
   regenerate(): void {
@@ -57,22 +102,16 @@ export class RequestSession implements Session {
   destroy(): void {
     this.handleUsed = true;
     this.destroyed = true;
-    this.map._data.clear();
-    this.map._changed = false;
+    this.state.data.clear();
     this.currentId = undefined;
   }
 
-  /** Releases the lock without saving (handler threw or answered 5xx). */
+  /** Saves nothing (the handler threw or answered 5xx) and releases the lock. */
   abandon(): void {
-    const release = this.release;
-    this.release = undefined;
-    if (!release) return;
-    if (this.loadedId && this.manager.hasUnwritten(this.loadedId)) {
-      // Earlier requests of the group wait for a write this one was to make: make it for them.
-      this.manager.writeGrouped(this.loadedId, undefined, release).catch(() => undefined);
-      return;
-    }
-    release();
+    if (this.settled) return;
+    this.settled = true;
+    // Earlier requests of a group may wait for a write this one was to make: finish makes it.
+    this.context.finish(this.loaded, undefined, "", undefined).catch(() => undefined);
   }
 
   /**
@@ -89,149 +128,55 @@ export class RequestSession implements Session {
   }
 
   private async save(): Promise<CommitResult> {
-    const { manager } = this;
-    const { config, backend } = manager;
-    const vary = this.map._used || this.handleUsed;
-    const now = manager.now();
-    const expiresAt = now + manager.timeoutMs;
-    const persistentAge = config.cookiePersistent ? Math.round(manager.timeoutMs / 1000) : undefined;
-    const hasData = this.map._data.size > 0;
-    const idChanged = this.regenerated || this.destroyed;
-    const keepsObjects = backend.store?.keepsObjects ?? false;
-
-    // A handler that never looked at the session cannot have changed it: skip serializing.
-    const looked = this.map._used || idChanged;
+    const { context, state, loaded } = this;
+    const { config } = context;
+    const keeper = context.keeper;
+    const vary = state.used || this.handleUsed;
+    if (!keeper) return { vary };
+    const hasData = state.data.size > 0;
     let serialized: { data: Record<string, unknown>; json?: string } | undefined;
+    // A handler that never looked at the session cannot have changed it: no need to serialize.
+    const looked = state.used || this.regenerated || this.destroyed;
     if (hasData && looked) {
-      serialized = keepsObjects
-        ? { data: Object.fromEntries(this.map._data) }
-        : serializeSession(this.map._data);
+      serialized = keeper.keepsObjects
+        ? { data: Object.fromEntries(state.data) }
+        : serializeSession(state.data);
     }
-    const changed =
-      idChanged ||
-      this.map._changed ||
-      (serialized?.json !== undefined &&
-        this.loadedJson !== undefined &&
-        serialized.json !== this.loadedJson);
-    const due = this.loaded !== undefined && expiresAt - this.loaded.expiresAt >= manager.touchEveryMs;
+    // A change is a change of value (express-session compares the serialized session): JSON stores
+    // compare the text, ram (any value, kept by reference) whether a write altered the map.
+    const changed = keeper.keepsObjects
+      ? state.written || this.destroyed
+      : this.destroyed || (looked && (serialized?.json ?? "{}") !== this.loadedJson);
+    const session: SessionState = {
+      loadedExpiresAt: loaded?.stored.expiresAt,
+      superseded: this.superseded,
+      hasData,
+      changed,
+      rewrite: loaded?.rewrite ?? false,
+      regenerated: this.regenerated,
+      destroyed: this.destroyed,
+      failed: false,
+      persistent: config.cookiePersistent,
+      recordInCookie: keeper.recordInCookie,
+    };
+    const timeoutMs = context.timeoutMs;
+    const plan = planCommit(session, { now: context.now(), timeoutMs, touchEveryMs: context.touchEveryMs });
+    if (plan.record === "nothing" && plan.cookie === "nothing") return { vary };
 
-    if (backend.sealer) {
-      if (!looked && hasData && (due || this.mustReseal)) serialized = serializeSession(this.map._data);
-      return this.saveSealed(
-        serialized,
-        hasData,
-        changed || this.mustReseal,
-        due,
-        expiresAt,
-        persistentAge,
-        vary,
-      );
+    let next: StoredSession | undefined;
+    if (plan.record === "write" || plan.record === "touch") {
+      // Unchanged data is the loaded data: write (or reseal) that, already serialized.
+      const data = changed || !loaded ? serialized : { data: loaded.stored.data, json: this.loadedJson };
+      next = { data: data?.data ?? {}, json: data?.json, expiresAt: plan.expiresAt };
     }
-    const store = backend.store;
-    if (!store) return { vary };
-
-    const grouped = this.release !== undefined && !keepsObjects && this.loadedId !== undefined && !idChanged;
-    try {
-      if (grouped && this.loadedId && this.loaded) {
-        const release = this.release;
-        this.release = undefined;
-        const id = this.loadedId;
-        if (hasData && serialized && changed) {
-          await manager.writeGrouped(
-            id,
-            { data: serialized.data, expiresAt, json: serialized.json },
-            release ?? (() => {}),
-          );
-          return {
-            vary,
-            setCookie: persistentAge ? sessionCookie(config, id, this.secure, persistentAge) : undefined,
-          };
-        }
-        if (!hasData && changed) {
-          try {
-            await manager.destroyGrouped(id);
-          } finally {
-            release?.();
-          }
-          return { vary, setCookie: expiredCookie(config, this.secure) };
-        }
-        if (manager.hasUnwritten(id) || due) {
-          const next = due ? { ...this.loaded, expiresAt } : undefined;
-          if (!manager.hasUnwritten(id) && store.touch) {
-            try {
-              await store.touch(id, expiresAt);
-            } finally {
-              release?.();
-            }
-          } else await manager.writeGrouped(id, next, release ?? (() => {}));
-          return {
-            vary,
-            setCookie:
-              due && persistentAge ? sessionCookie(config, id, this.secure, persistentAge) : undefined,
-          };
-        }
-        release?.();
-        return { vary };
-      }
-      // The id is about to change: first write what the requests queued before this one left.
-      if (this.loadedId) await manager.flushNow(this.loadedId);
-      if (this.loadedId && (idChanged || (changed && !hasData))) await store.destroy(this.loadedId);
-      if (hasData && serialized && (changed || this.loadedId === undefined)) {
-        const id = this.id;
-        await store.set(id, { data: serialized.data, expiresAt, json: serialized.json });
-        const fresh = id !== this.loadedId;
-        return {
-          vary,
-          setCookie:
-            fresh || persistentAge ? sessionCookie(config, id, this.secure, persistentAge) : undefined,
-        };
-      }
-      if (this.loadedId && !hasData && (changed || this.destroyed))
-        return { vary, setCookie: expiredCookie(config, this.secure) };
-      if (this.destroyed) return { vary, setCookie: undefined };
-      if (this.loaded && this.loadedId && due) {
-        if (store.touch) await store.touch(this.loadedId, expiresAt);
-        else await store.set(this.loadedId, { data: this.loaded.data, expiresAt, json: this.loadedJson });
-        return {
-          vary,
-          setCookie: persistentAge
-            ? sessionCookie(config, this.loadedId, this.secure, persistentAge)
-            : undefined,
-        };
-      }
-      return { vary };
-    } catch (error) {
-      throw storeError(error);
-    }
-  }
-
-  private saveSealed(
-    serialized: { data: Record<string, unknown>; json?: string } | undefined,
-    hasData: boolean,
-    changed: boolean,
-    due: boolean,
-    expiresAt: number,
-    persistentAge: number | undefined,
-    vary: boolean,
-  ): CommitResult {
-    const { config, backend } = this.manager;
-    if (!hasData) {
-      return {
-        vary,
-        setCookie:
-          this.loadedId && (changed || this.destroyed) ? expiredCookie(config, this.secure) : undefined,
-      };
-    }
-    if ((!changed && !due && this.loadedId) || !serialized) return { vary };
-    const sealed =
-      backend.sealer?.seal({ id: this.id, data: serialized.data, expiresAt }, serialized.json) ?? "";
-    const header = sessionCookie(config, sealed, this.secure, persistentAge);
-    if (header.length > COOKIE_LIMIT) {
-      throw new CherryError(
-        "E_SESSION_TOO_LARGE",
-        `the session cookie would be ${header.length} bytes, over the ${COOKIE_LIMIT} browsers keep: store less in the session or use a server-side store (storageType = sqlite, file or redis)`,
-      );
-    }
-    return { vary, setCookie: header };
+    const id = plan.freshId ? this.id : (loaded?.id ?? this.id);
+    const maxAge = config.cookiePersistent ? Math.round(timeoutMs / 1000) : undefined;
+    // Built before anything is written: a sealed cookie that is too large fails the request cleanly.
+    const cookie =
+      plan.cookie === "set" && next ? keeper.cookie(config, id, next, this.secure, maxAge) : undefined;
+    this.settled = true;
+    const kept = await context.finish(loaded, plan, id, next);
+    if (plan.cookie === "expire") return { vary, setCookie: expiredCookie(config, this.secure) };
+    return { vary, setCookie: kept ? cookie : undefined };
   }
 }

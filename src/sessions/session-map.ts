@@ -1,4 +1,5 @@
 import { CherryError } from "../errors.js";
+import type { MapState } from "./_map-state.js";
 
 /** The id key of CherryPy 0.10: `sessionMap.get("_sessionId")` returns the session's id. */
 export const SESSION_ID_KEY = "_sessionId";
@@ -8,64 +9,68 @@ export const SESSION_ID_KEY = "_sessionId";
  * session as used (for `Vary: Cookie`); writing marks it changed.
  */
 export class SessionMap {
-  /** @internal */ readonly _data: Map<string, unknown>;
-  /** @internal */ _used = false;
-  /** @internal */ _changed = false;
+  readonly #state: MapState;
   readonly #id: () => string;
 
-  /** @internal */
-  constructor(data: Iterable<[string, unknown]>, id: () => string) {
-    this._data = new Map(data);
+  /** @internal `state` is shared with the request that owns this map (see _map-state.ts). */
+  constructor(state: MapState, id: () => string) {
+    this.#state = state;
     this.#id = id;
   }
 
   // biome-ignore lint/suspicious/noExplicitAny: session values are whatever the app stored
   get<T = any>(key: string, fallback?: T): T {
-    this._used = true;
+    const state = this.#state;
+    state.used = true;
     if (key === SESSION_ID_KEY) return this.#id() as T;
-    return (this._data.has(key) ? this._data.get(key) : fallback) as T;
+    return (state.data.has(key) ? state.data.get(key) : fallback) as T;
   }
 
+  /** Storing the value a key already holds (SameValue) is no change: the session is only touched. */
   set(key: string, value: unknown): this {
     if (key === SESSION_ID_KEY)
       throw new TypeError(`"${SESSION_ID_KEY}" is the session id and cannot be set`);
-    this._used = true;
-    this._changed = true;
-    this._data.set(key, value);
+    const state = this.#state;
+    state.used = true;
+    if (!state.written && (!state.data.has(key) || !Object.is(state.data.get(key), value)))
+      state.written = true;
+    state.data.set(key, value);
     return this;
   }
 
   delete(key: string): boolean {
-    this._used = true;
-    const had = this._data.delete(key);
-    if (had) this._changed = true;
+    const state = this.#state;
+    state.used = true;
+    const had = state.data.delete(key);
+    if (had) state.written = true;
     return had;
   }
 
   has(key: string): boolean {
-    this._used = true;
-    return this._data.has(key);
+    this.#state.used = true;
+    return this.#state.data.has(key);
   }
 
   clear(): void {
-    this._used = true;
-    if (this._data.size > 0) this._changed = true;
-    this._data.clear();
+    const state = this.#state;
+    state.used = true;
+    if (state.data.size > 0) state.written = true;
+    state.data.clear();
   }
 
   keys(): IterableIterator<string> {
-    this._used = true;
-    return this._data.keys();
+    this.#state.used = true;
+    return this.#state.data.keys();
   }
 
   entries(): IterableIterator<[string, unknown]> {
-    this._used = true;
-    return this._data.entries();
+    this.#state.used = true;
+    return this.#state.data.entries();
   }
 
   get size(): number {
-    this._used = true;
-    return this._data.size;
+    this.#state.used = true;
+    return this.#state.data.size;
   }
 
   [Symbol.iterator](): IterableIterator<[string, unknown]> {
@@ -73,7 +78,7 @@ export class SessionMap {
   }
 
   toJSON(): Record<string, unknown> {
-    return Object.fromEntries(this._data);
+    return Object.fromEntries(this.#state.data);
   }
 }
 

@@ -47,7 +47,15 @@ export interface SessionStore {
   /** May return an expired record; the manager treats it as absent. */
   get(id: string): Awaitable<StoredSession | undefined>;
   set(id: string, session: StoredSession): Awaitable<void>;
+  /**
+   * Writes `session` only if a record of `id` exists (expired or not); resolves false, writing
+   * nothing, when there is none. The manager saves every session it loaded this way, so a request
+   * that ends after another one removed the record (regenerate, destroy, logout elsewhere) never
+   * re-creates it. Without it the manager reads, then writes: the same rule with a small window.
+   */
+  update?(id: string, session: StoredSession): Awaitable<boolean>;
   destroy(id: string): Awaitable<void>;
+  /** Moves the expiry of an existing record; never creates one. */
   touch?(id: string, expiresAt: number): Awaitable<void>;
   list?(): AsyncIterable<SessionListing>;
   purge?(options: PurgeOptions): Awaitable<PurgeResult>;
