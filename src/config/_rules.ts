@@ -1,4 +1,5 @@
 import { nonSocketAt, notASocketMessage } from "../server/_socket-file.js";
+import { parseTrustProxy } from "../server/_trust-proxy.js";
 import { validateCookieAttributes } from "./_cookie.js";
 import { redact } from "./redact.js";
 import { SHARED_STORES } from "./schema.js";
@@ -49,6 +50,7 @@ export function validateRules(
   // Serving would refuse it (only a stale socket is ever replaced): say so before, with the line.
   const atSocketFile = server.socketFile === "" ? undefined : nonSocketAt(server.socketFile);
   if (atSocketFile) report("server.socketFile", notASocketMessage(server.socketFile, atSocketFile));
+  for (const problem of parseTrustProxy(server.trustProxy).problems) report("server.trustProxy", problem);
   if (server.sslClientCertificateVerification && server.sslCACertificateFile === "") {
     report(
       "server.sslClientCertificateVerification",

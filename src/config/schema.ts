@@ -209,6 +209,13 @@ export const SCHEMA: readonly KeySpec[] = [
     values: ["HTTP/1.0", "HTTP/1.1"],
     doc: "CherryPy 0.10 setting; accepted, cherry always speaks HTTP/1.1",
   },
+  {
+    section: "server",
+    key: "trustProxy",
+    type: "string",
+    default: "",
+    doc: "reverse proxies whose X-Forwarded-Proto / Forwarded proto= is believed (for cookieSecure = auto): comma-separated IPs, CIDR ranges or loopback; empty = none",
+  },
 
   {
     section: "session",

@@ -34,6 +34,8 @@ export interface ServerConfig {
   reverseDNS: boolean;
   socketQueueSize: number;
   protocolVersion: string;
+  /** Comma-separated IPs, CIDR ranges or `loopback`; "" = trust no proxy. */
+  trustProxy: string;
 }
 
 export interface SessionConfig {

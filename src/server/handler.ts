@@ -20,6 +20,7 @@ import { addForm, type Form, isMultipart, readMultipart } from "./_multipart.js"
 import { dispositionOf, findFile, sendStream } from "./_send-answer.js";
 import { causeOf, generalTerms } from "./_store-answer.js";
 import { type OpenStream, openStream } from "./_stream-answer.js";
+import { isSecure } from "./_trust-proxy.js";
 import { type AppError, formatAppError } from "./app-error.js";
 import { injectLiveReload, LIVE_RELOAD_PATH, type LiveReload } from "./live-reload.js";
 import { appErrorPage, errorPage } from "./pages.js";
@@ -139,7 +140,7 @@ async function route(
     res.once("close", () => void uploads.dispose());
   }
 
-  const secure = Boolean((req.socket as { encrypted?: boolean }).encrypted);
+  const secure = isSecure(req, state.config.server);
   const sessionsOn = state.config.session.storageType !== "";
   let session: RequestSession | undefined;
   if (sessionsOn) {

@@ -11,8 +11,8 @@ export interface SessionState {
   /** Expiry (epoch ms) of the record loaded for the request's cookie; undefined: none was. */
   loadedExpiresAt: number | undefined;
   /**
-   * The cookie named a session that regenerate() or destroy() removed meanwhile (or the record
-   * vanished under this request): the request must neither write nor send a cookie.
+   * The cookie named a session that regenerate() or destroy() removed moments ago: the request
+   * neither writes nor sends a cookie (unless it calls regenerate() itself).
    */
   superseded: boolean;
   /** The session holds at least one key at the end of the handler. */
@@ -60,9 +60,13 @@ export function isLoaded(s: SessionState, clock: PlanClock): boolean {
   return s.loadedExpiresAt !== undefined && s.loadedExpiresAt > clock.now;
 }
 
-/** Whether this request may act on the session at all. */
+/**
+ * Whether this request may act on the session at all. A superseded one may only start over by
+ * calling regenerate() itself (logging in again): that is a new session of its own, never the one
+ * that replaced its cookie.
+ */
 function acts(s: SessionState): boolean {
-  return !s.failed && !s.superseded;
+  return !s.failed && (!s.superseded || s.regenerated);
 }
 
 /** The data goes under a new id: none was loaded, or regenerate()/destroy() dropped the old one. */

@@ -1,8 +1,10 @@
 /**
- * Ids that regenerate() or destroy() removed, remembered until the session would have expired
- * anyway, so that a request still carrying one (it raced the login or logout, or waited behind it)
- * neither starts a new session over it nor writes to it (README "Sessions"). Bounded: past `limit`
- * entries the oldest are forgotten first; such a late request then gets an ordinary fresh session.
+ * Ids that regenerate() or destroy() removed, remembered for the span of a race (the manager keeps
+ * them a minute), so that a request still carrying one (it raced the login or logout, or waited
+ * behind it) neither starts a new session over it nor writes to it (README "Sessions"). Bounded:
+ * past `limit` entries the oldest are forgotten first; such a late request then gets an ordinary
+ * fresh session, as it does once the minute is over (a browser that kept a stale cookie is never
+ * stuck without a session for longer).
  */
 export class Tombstones {
   /** id -> until when (epoch ms); a Map keeps insertion order, so the oldest comes first. */

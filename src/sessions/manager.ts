@@ -41,6 +41,8 @@ export interface SessionManagerOptions {
 
 /** A crashed holder's cross-process lock frees itself after this long. */
 const LOCK_TTL_MS = 15_000;
+/** How long an id removed by regenerate() or destroy() stays "superseded": the span of a race. */
+const RACE_WINDOW_MS = 60_000;
 
 /** What opening one cookie value gave: a live session, one removed meanwhile, or nothing. */
 const SUPERSEDED = "superseded";
@@ -289,7 +291,7 @@ export class SessionManager implements SessionContext {
       const old = loaded.id;
       if (plan?.dropLoaded) {
         // Remembered before the record goes, so that no request can find it gone and start afresh.
-        this.removed.add(old, this.now() + this.timeoutMs);
+        this.removed.add(old, this.now() + Math.min(RACE_WINDOW_MS, this.timeoutMs));
         // Requests queued before this one share its outcome: their record is gone (no cookie for them).
         await this.settleChain(old, async (k) => {
           await k.remove(old);

@@ -143,9 +143,9 @@ export class RequestSession implements Session {
         : serializeSession(state.data);
     }
     // A change is a change of value (express-session compares the serialized session): JSON stores
-    // compare the text, ram (any value, kept by reference) whether a write altered the map.
+    // compare the text; ram (any value, kept by reference) compares each key's value by SameValue.
     const changed = keeper.keepsObjects
-      ? state.written || this.destroyed
+      ? this.destroyed || (state.written && !(loaded && sameEntries(state.data, loaded.stored.data)))
       : this.destroyed || (looked && (serialized?.json ?? "{}") !== this.loadedJson);
     const session: SessionState = {
       loadedExpiresAt: loaded?.stored.expiresAt,
@@ -179,4 +179,12 @@ export class RequestSession implements Session {
     if (plan.cookie === "expire") return { vary, setCookie: expiredCookie(config, this.secure) };
     return { vary, setCookie: kept ? cookie : undefined };
   }
+}
+
+/** The map holds exactly the loaded keys, each with the very same value (SameValue). */
+function sameEntries(data: Map<string, unknown>, loaded: Record<string, unknown>): boolean {
+  const keys = Object.keys(loaded);
+  if (keys.length !== data.size) return false;
+  for (const key of keys) if (!data.has(key) || !Object.is(data.get(key), loaded[key])) return false;
+  return true;
 }

@@ -31,6 +31,7 @@ describe("defaults", () => {
     "server.reverseDNS": false,
     "server.socketQueueSize": 5,
     "server.protocolVersion": "HTTP/1.0",
+    "server.trustProxy": "",
     "session.storageType": "",
     "session.timeout": 60,
     "session.cleanUpDelay": 60,

@@ -111,6 +111,17 @@ describe("0.10 and session rules", () => {
     );
   });
 
+  it("accepts trustProxy as IPs, CIDR ranges and loopback, and names each bad entry with its line", () => {
+    expect(ok("[server]\ntrustProxy = 10.0.0.0/8, ::1, loopback, 192.168.1.7\n").server.trustProxy).toBe(
+      "10.0.0.0/8, ::1, loopback, 192.168.1.7",
+    );
+    const found = problems("[server]\ntrustProxy = 10.0.0.0/33, proxy.local, 1.2.3.4/8/1\n");
+    expect(found).toHaveLength(3);
+    expect(found[0]).toMatch(/:2: \[server\] trustProxy: "10\.0\.0\.0\/33" is not an IP address/);
+    expect(found[1]).toContain('"proxy.local" is not an IP address, a CIDR range (10.0.0.0/8) or loopback');
+    expect(found[2]).toContain('"1.2.3.4/8/1"');
+  });
+
   it("requires both TLS files", () => {
     expect(problems("[server]\nsslKeyFile=key.pem\n")[0]).toMatch(
       /:2: \[server\] sslKeyFile: HTTPS needs both files \(expected sslCertificateFile too/,

@@ -54,6 +54,23 @@ export class CustomStore implements SessionStore {
     await call("saveSessionData", () => this.fns.saveSessionData(id, session.data, session.expiresAt / 1000));
   }
 
+  /**
+   * 0.10's functions have no conditional write: the record is loaded first and saved only if it is
+   * there. When the functions are synchronous, nothing runs in between (no await); async ones leave
+   * the window of their own round trips.
+   */
+  update(id: string, session: StoredSession): boolean | Promise<boolean> {
+    const save = (record: unknown): boolean | Promise<boolean> => {
+      if (!record) return false;
+      const saved = attempt("saveSessionData", () =>
+        this.fns.saveSessionData(id, session.data, session.expiresAt / 1000),
+      );
+      return saved instanceof Promise ? saved.then(() => true) : true;
+    };
+    const record = attempt("loadSessionData", () => this.fns.loadSessionData(id));
+    return record instanceof Promise ? record.then(save) : save(record);
+  }
+
   async destroy(id: string): Promise<void> {
     if (this.fns.deleteSessionData) {
       await call("deleteSessionData", () => this.fns.deleteSessionData?.(id));
@@ -81,6 +98,20 @@ export class CustomStore implements SessionStore {
       }
     };
   }
+}
+
+/** call(), synchronous when the function is: a sync result is returned as is, not awaited. */
+function attempt<T>(name: string, fn: () => T | Promise<T>): T | Promise<T> {
+  let result: T | Promise<T>;
+  try {
+    result = fn();
+  } catch (error) {
+    throw new CustomStoreError(name, error);
+  }
+  if (!(result instanceof Promise)) return result;
+  return result.catch((error: unknown) => {
+    throw new CustomStoreError(name, error);
+  });
 }
 
 /** A custom function that throws fails the request with a 500 (it is app code, not an outage). */

@@ -17,6 +17,7 @@ import {
   openSync,
   readFileSync,
   readSync,
+  renameSync,
   rmSync,
   utimesSync,
 } from "node:fs";
@@ -82,8 +83,21 @@ export class FileStore implements SessionStore {
     await this.write(this.pathOf(id), session.json ?? JSON.stringify(session.data), session.expiresAt);
   }
 
-  /** Writes text atomically (temp file in the same folder, then rename) with its expiry as mtime. */
-  async write(file: string, text: string, expiresAt: number): Promise<void> {
+  /**
+   * Replaces the file only if it is still there: the check and the rename run synchronously one
+   * after the other, so no request of this process can remove it in between (another process
+   * could, in the span of one system call).
+   */
+  async update(id: string, session: StoredSession): Promise<boolean> {
+    const text = session.json ?? JSON.stringify(session.data);
+    return this.write(this.pathOf(id), text, session.expiresAt, true);
+  }
+
+  /**
+   * Writes text atomically (temp file in the same folder, then rename) with its expiry as mtime.
+   * `onlyOver`: only over an existing file; resolves false, writing nothing, when there is none.
+   */
+  async write(file: string, text: string, expiresAt: number, onlyOver = false): Promise<boolean> {
     const temp = path.join(this.dir, `.tmp-${randomBytes(6).toString("hex")}`);
     try {
       const handle = await fs.open(temp, "wx", 0o600);
@@ -94,7 +108,13 @@ export class FileStore implements SessionStore {
       } finally {
         await handle.close();
       }
-      await fs.rename(temp, file);
+      if (!onlyOver) await fs.rename(temp, file);
+      else if (lstatSync(file, { throwIfNoEntry: false })?.isFile()) renameSync(temp, file);
+      else {
+        rmSync(temp, { force: true });
+        return false;
+      }
+      return true;
     } catch (error) {
       rmSync(temp, { force: true });
       throw unavailable(`cannot write ${file}`, error);

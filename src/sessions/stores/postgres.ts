@@ -1,12 +1,24 @@
 /**
  * PostgreSQL through pg's connection pool. The table is created on first use with the expiry
  * indexed; save is an upsert, touch updates only expires_at, a sweep is one DELETE.
+ *
+ * The data column is `json`, which keeps the text as written: every string JSON can carry round-trips
+ * (`jsonb` refuses \u0000 and unpaired surrogates). A table an earlier cherry made with `jsonb` is
+ * left as it is; a value it cannot hold then fails its request with the key named (DESIGN.md §3
+ * rule 6), never as an outage.
  */
 import pg from "pg";
 import { redact, scrub, secretFragments } from "../../config/redact.js";
 import { CherryError } from "../../errors.js";
 import { lockToken } from "../ids.js";
-import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
+import type {
+  PurgeOptions,
+  PurgeResult,
+  SessionData,
+  SessionListing,
+  SessionStore,
+  StoredSession,
+} from "../store.js";
 
 /**
  * Rows whose id has the shape of a session id (40 lowercase hex): listing, counting and purging
@@ -27,6 +39,8 @@ export class PostgresStore implements SessionStore {
     private readonly pool: pg.Pool,
     private readonly table: string,
     private readonly locks: string,
+    /** The data column is jsonb (made by an earlier cherry): stricter strings, reformatted text. */
+    private readonly binary: boolean,
   ) {}
 
   static async connect(options: PostgresStoreOptions): Promise<PostgresStore> {
@@ -41,6 +55,7 @@ export class PostgresStore implements SessionStore {
     const table = `${options.schema ? `${quote(options.schema)}.` : ""}${quote(options.table ?? "cherry_sessions")}`;
     const index = quote(`${options.table ?? "cherry_sessions"}_expires_at`);
     const locks = `${options.schema ? `${quote(options.schema)}.` : ""}${quote(`${options.table ?? "cherry_sessions"}_locks`)}`;
+    let binary = false;
     try {
       // Several workers start at once: concurrent CREATE … IF NOT EXISTS can still collide in
       // PostgreSQL, so the first use is serialised by a transaction-scoped advisory lock.
@@ -50,8 +65,13 @@ export class PostgresStore implements SessionStore {
         await client.query("SELECT pg_advisory_xact_lock(hashtext('cherry_sessions_setup'))");
         if (options.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quote(options.schema)}`);
         await client.query(
-          `CREATE TABLE IF NOT EXISTS ${table} (id text PRIMARY KEY, data jsonb NOT NULL, expires_at timestamptz NOT NULL)`,
+          `CREATE TABLE IF NOT EXISTS ${table} (id text PRIMARY KEY, data json NOT NULL, expires_at timestamptz NOT NULL)`,
         );
+        const column = await client.query<{ type: string }>(
+          "SELECT format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attname = 'data'",
+          [table],
+        );
+        binary = column.rows[0]?.type === "jsonb";
         await client.query(`CREATE INDEX IF NOT EXISTS ${index} ON ${table} (expires_at)`);
         // Lock rows need no durability (a crash ends their holders too): an UNLOGGED table writes
         // no WAL, so taking and releasing a lock waits for no disk flush. Tables made by an
@@ -82,25 +102,57 @@ export class PostgresStore implements SessionStore {
         },
       );
     }
-    return new PostgresStore(pool, table, locks);
+    return new PostgresStore(pool, table, locks, binary);
   }
 
   async get(id: string): Promise<StoredSession | undefined> {
-    const { rows } = await this.pool.query<{ data: Record<string, unknown>; expires: number }>(
-      `SELECT data, (extract(epoch FROM expires_at) * 1000)::float8 AS expires FROM ${this.table} WHERE id = $1`,
+    const { rows } = await this.pool.query<{ text: string; expires: number }>(
+      `SELECT data::text AS text, (extract(epoch FROM expires_at) * 1000)::float8 AS expires FROM ${this.table} WHERE id = $1`,
       [id],
     );
     const row = rows[0];
-    if (!row || typeof row.data !== "object" || row.data === null) return undefined;
-    return { data: row.data, expiresAt: row.expires };
+    if (!row) return undefined;
+    const data: unknown = JSON.parse(row.text);
+    if (typeof data !== "object" || data === null) return undefined;
+    // json keeps the text as written (the manager compares it to judge changes); jsonb reformats it.
+    return { data: data as SessionData, expiresAt: row.expires, json: this.binary ? undefined : row.text };
   }
 
   async set(id: string, session: StoredSession): Promise<void> {
-    await this.pool.query(
-      `INSERT INTO ${this.table} (id, data, expires_at) VALUES ($1, $2::jsonb, to_timestamp($3::float8 / 1000))
+    const json = this.checked(session);
+    await this.write(
+      `INSERT INTO ${this.table} (id, data, expires_at) VALUES ($1, $2, to_timestamp($3::float8 / 1000))
        ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`,
-      [id, session.json ?? JSON.stringify(session.data), session.expiresAt],
+      [id, json, session.expiresAt],
+      session,
     );
+  }
+
+  async update(id: string, session: StoredSession): Promise<boolean> {
+    const json = this.checked(session);
+    const { rowCount } = await this.write(
+      `UPDATE ${this.table} SET data = $2, expires_at = to_timestamp($3::float8 / 1000) WHERE id = $1`,
+      [id, json, session.expiresAt],
+      session,
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  /** The JSON to write; on a jsonb table, E_SESSION_VALUE naming the key jsonb cannot hold. */
+  private checked(session: StoredSession): string {
+    const json = session.json ?? JSON.stringify(session.data);
+    if (this.binary && JSONB_REFUSES.test(json)) throw refused(session.data);
+    return json;
+  }
+
+  /** A write; PostgreSQL refusing the value (SQLSTATE class 22, data exception) is not an outage. */
+  private async write(sql: string, params: unknown[], session: StoredSession): Promise<pg.QueryResult> {
+    try {
+      return await this.pool.query(sql, params);
+    } catch (error) {
+      if (String((error as { code?: unknown }).code).startsWith("22")) throw refused(session.data, error);
+      throw error;
+    }
   }
 
   async destroy(id: string): Promise<void> {
@@ -163,6 +215,24 @@ export class PostgresStore implements SessionStore {
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+/** \u0000 or an escaped (hence unpaired) surrogate, after an even number of backslashes. */
+const JSONB_REFUSES = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89a-f][0-9a-f]{2})/i;
+
+/** E_SESSION_VALUE naming the first key (or value) the jsonb column refuses. */
+function refused(data: SessionData, cause?: unknown): CherryError {
+  const key = Object.keys(data).find(
+    (k) => JSONB_REFUSES.test(JSON.stringify(k)) || JSONB_REFUSES.test(JSON.stringify(data[k]) ?? ""),
+  );
+  const what = key === undefined ? "a session value" : `session value ${JSON.stringify(key)}`;
+  const why =
+    (cause as Error | undefined)?.message ?? "a jsonb column cannot hold \\u0000 or an unpaired surrogate";
+  return new CherryError(
+    "E_SESSION_VALUE",
+    `${what} cannot be stored: ${why} (this table's data column is jsonb; a table cherry creates uses json, which keeps every string)`,
+    { cause },
+  );
 }
 
 function quote(name: string): string {

@@ -54,6 +54,13 @@ export class RamStore implements SessionStore {
     this.evict(id);
   }
 
+  /** set() for a session still held; false, storing nothing, for one removed or evicted meanwhile. */
+  update(id: string, session: StoredSession): boolean {
+    if (!this.sessions.has(id)) return false;
+    this.set(id, session);
+    return true;
+  }
+
   destroy(id: string): void {
     this.remove(id);
   }

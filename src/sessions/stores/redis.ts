@@ -169,6 +169,15 @@ export class RedisStore implements SessionStore {
     });
   }
 
+  /** SET … XX: written only if the key exists, in one command. */
+  async update(id: string, session: StoredSession): Promise<boolean> {
+    const reply = await this.client.set(this.key(id), session.json ?? JSON.stringify(session.data), {
+      condition: "XX",
+      expiration: { type: "PXAT", value: Math.max(1, Math.round(session.expiresAt)) },
+    });
+    return reply === "OK";
+  }
+
   async destroy(id: string): Promise<void> {
     await this.client.unlink(this.key(id));
   }

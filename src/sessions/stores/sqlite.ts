@@ -53,6 +53,7 @@ export class SqliteStore implements SessionStore {
       set: db.prepare(
         "INSERT INTO cherry_sessions (id, data, expires_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
       ),
+      update: db.prepare("UPDATE cherry_sessions SET data = ?, expires_at = ? WHERE id = ?"),
       destroy: db.prepare("DELETE FROM cherry_sessions WHERE id = ?"),
       touch: db.prepare("UPDATE cherry_sessions SET expires_at = ? WHERE id = ?"),
       list: db.prepare<[], { id: string; expires_at: number; bytes: number }>(
@@ -90,6 +91,11 @@ export class SqliteStore implements SessionStore {
 
   set(id: string, session: StoredSession): void {
     this.statements.set.run(id, session.json ?? JSON.stringify(session.data), Math.round(session.expiresAt));
+  }
+
+  update(id: string, session: StoredSession): boolean {
+    const json = session.json ?? JSON.stringify(session.data);
+    return this.statements.update.run(json, Math.round(session.expiresAt), id).changes > 0;
   }
 
   destroy(id: string): void {

@@ -21,7 +21,11 @@ describeWithService("postgres", await postgres(), () => {
         },
       };
     },
-    { skip: { "corrupt data": "jsonb refuses invalid JSON at write: a row cannot hold unreadable data" } },
+    {
+      skip: {
+        "corrupt data": "the json column refuses invalid JSON at write: a row cannot hold unreadable data",
+      },
+    },
   );
 });
 
