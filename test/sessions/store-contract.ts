@@ -23,7 +23,9 @@ export type ContractCase =
   | "purge"
   | "concurrent writers"
   | "corrupt data"
-  | "cross-process lock";
+  | "cross-process lock"
+  | "update only if it exists"
+  | "every JSON string";
 
 export interface ContractOptions {
   /** Cases this store skips, each with the reason shown in the test report. */
@@ -154,6 +156,57 @@ export function describeStoreContract(
       const final = await store.get(hot);
       const i = final?.data.i as number;
       expect(final?.data).toEqual({ i, pad: "x".repeat(i * 100) });
+    });
+
+    test("update only if it exists", async ({ store }) => {
+      if (!store.update) return expect(store.update).toBeUndefined();
+      const gone = newSessionId();
+      // Absent, or (custom without deleteSessionData) a record that expired: the manager ignores it.
+      const absent = async () => {
+        const got = await store.get(gone);
+        return got === undefined || got.expiresAt <= Date.now();
+      };
+      const session = { data: { back: "never" }, expiresAt: Date.now() + HOUR };
+      // Never created, or removed meanwhile (regenerate, destroy): update must not bring it back.
+      expect(await store.update(gone, { ...session, json: JSON.stringify(session.data) })).toBe(false);
+      expect(await absent()).toBe(true);
+      await store.set(gone, { data: { a: 1 }, expiresAt: Date.now() + HOUR });
+      await store.destroy(gone);
+      expect(await store.update(gone, session)).toBe(false);
+      expect(await absent()).toBe(true);
+      const live = newSessionId();
+      await store.set(live, { data: { a: 1 }, expiresAt: Date.now() + HOUR });
+      const later = Date.now() + 2 * HOUR;
+      expect(await store.update(live, { data: { a: 2 }, expiresAt: later, json: '{"a":2}' })).toBe(true);
+      const back = await store.get(live);
+      expect(back?.data).toEqual({ a: 2 });
+      expect(Math.abs((back?.expiresAt ?? 0) - later)).toBeLessThanOrEqual(1);
+      // touch never creates either.
+      if (store.touch) {
+        await store.touch(gone, later);
+        expect(await absent()).toBe(true);
+      }
+    });
+
+    test("every JSON string", async ({ store }) => {
+      // NUL, unpaired surrogates (PostgreSQL jsonb refuses those), separators, controls; in keys too.
+      const data = {
+        nul: "a\u0000b",
+        high: "\ud800",
+        low: "x\udc00y",
+        pair: "🍒",
+        separators: "\u2028\u2029",
+        controls: "\u0001\u001f\u007f",
+        "nul\u0000key": ["\u0000", { "\udfff": "\ud83d" }],
+      };
+      const id = newSessionId();
+      await store.set(id, { data, expiresAt: Date.now() + HOUR, json: JSON.stringify(data) });
+      expect((await store.get(id))?.data).toEqual(data);
+      if (store.update) {
+        const more = { ...data, more: "\u0000\ud801" };
+        expect(await store.update(id, { data: more, expiresAt: Date.now() + HOUR })).toBe(true);
+        expect((await store.get(id))?.data).toEqual(more);
+      }
     });
 
     test("cross-process lock", async ({ store }) => {

@@ -60,8 +60,9 @@ export class CustomStore implements SessionStore {
    * the window of their own round trips.
    */
   update(id: string, session: StoredSession): boolean | Promise<boolean> {
-    const save = (record: unknown): boolean | Promise<boolean> => {
-      if (!record) return false;
+    const save = (record: Awaited<ReturnType<CustomStoreFunctions["loadSessionData"]>>) => {
+      // destroy() without deleteSessionData leaves a record that expired at 0: that one is gone too.
+      if (!record || !(record[1] > 0)) return false;
       const saved = attempt("saveSessionData", () =>
         this.fns.saveSessionData(id, session.data, session.expiresAt / 1000),
       );
