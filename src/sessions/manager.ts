@@ -4,19 +4,19 @@
  * with its session at the end is planned in _commit-plan.ts and carried out by finish(), the one
  * entry point to the store; each backend kind is a RecordKeeper (_keepers.ts), so nothing here asks
  * whether the session lives in a store or in the cookie. A RequestSession is one request's view:
- * begin() before the handler, its commit() after it and before the response is sent.
+ * begin() before the handler, its commit() after it and before the response is sent. (Longer than
+ * most files: opening and finishing a session share the group-commit and removed-id state.)
  */
 import type { IncomingMessage } from "node:http";
 import type { SessionConfig } from "../config/types.js";
-import { CherryError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { CommitPlan } from "./_commit-plan.js";
 import { cookieValues } from "./_cookie-values.js";
 import { type ReadSession, type RecordKeeper, SealedKeeper, StoreKeeper } from "./_keepers.js";
+import { SessionLocks } from "./_session-locks.js";
 import { describe, storeError } from "./_store-error.js";
 import { Tombstones } from "./_tombstones.js";
 import { isSessionId } from "./ids.js";
-import { KeyedLock } from "./lock.js";
 import { type Opened, RequestSession, type SessionContext } from "./request-session.js";
 import type { SessionStore, StoredSession } from "./store.js";
 import type { CookieSealer } from "./stores/cookie.js";
@@ -39,8 +39,6 @@ export interface SessionManagerOptions {
   lockTimeoutMs?: number;
 }
 
-/** A crashed holder's cross-process lock frees itself after this long. */
-const LOCK_TTL_MS = 15_000;
 /** How long an id removed by regenerate() or destroy() stays "superseded": the span of a race. */
 const RACE_WINDOW_MS = 60_000;
 
@@ -52,16 +50,9 @@ export class SessionManager implements SessionContext {
   config: SessionConfig;
   readonly logger: Logger;
   readonly now: () => number;
-  readonly lockTimeoutMs: number;
-  readonly locks = new KeyedLock();
-  /**
-   * Take the store's cross-process lock too (several workers, or Redis/PostgreSQL shared by several
-   * machines). Held by this process for as long as its own requests of that session queue up.
-   */
-  crossProcess = false;
+  readonly locks: SessionLocks;
   keeper: RecordKeeper | undefined;
   #backend: SessionBackend = {};
-  private readonly held = new Map<string, () => unknown>();
   /** Group commit: per session, the newest state not yet written and who waits for its write. */
   private readonly chains = new Map<
     string,
@@ -74,7 +65,19 @@ export class SessionManager implements SessionContext {
     this.backend = options.backend;
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
-    this.lockTimeoutMs = options.lockTimeoutMs ?? 30_000;
+    this.locks = new SessionLocks(options.logger, options.lockTimeoutMs ?? 30_000);
+  }
+
+  /**
+   * Take the store's cross-process lock too (several workers, or Redis/PostgreSQL shared by several
+   * machines).
+   */
+  get crossProcess(): boolean {
+    return this.locks.crossProcess;
+  }
+
+  set crossProcess(on: boolean) {
+    this.locks.crossProcess = on;
   }
 
   get backend(): SessionBackend {
@@ -133,11 +136,11 @@ export class SessionManager implements SessionContext {
   }
 
   private openOne(keeper: RecordKeeper, value: string): Opening | Promise<Opening> {
+    if (this.removed.size > 0 && this.removed.has(value, this.now())) return SUPERSEDED;
     if (!keeper.shared || this.config.locking !== "implicit") return this.load(keeper, value, undefined);
     // Anything not shaped like an id is ignored before any store (or lock) is asked.
     if (!isSessionId(value)) return undefined;
-    if (this.removed.has(value, this.now())) return SUPERSEDED;
-    const release = this.crossProcess ? undefined : this.locks.tryAcquire(value);
+    const release = this.locks.tryAcquire(value);
     if (!release) return this.openQueued(keeper, value);
     const unwritten = this.chains.get(value)?.state;
     return unwritten
@@ -187,7 +190,7 @@ export class SessionManager implements SessionContext {
 
   /** The slow path: wait for the in-process lock, take the cross-process one when needed. */
   private async openQueued(keeper: RecordKeeper, id: string): Promise<Opening> {
-    const locked = await this.lockSession(id);
+    const locked = await this.locks.acquire(id, keeper.store);
     const release = locked.release;
     // A request queued behind others of its session starts from their unwritten state.
     const unwritten = this.chains.get(id)?.state;
@@ -205,63 +208,6 @@ export class SessionManager implements SessionContext {
       throw storeError(error);
     }
     return this.opened(stored ? { id, stored } : undefined, release);
-  }
-
-  /**
-   * The in-process lock of a session, plus the store's cross-process one when needed. With a
-   * cross-process lock to take on a store that runs commands in the order they are issued
-   * (one pipelined connection), the read is sent right behind the first lock attempt: one round
-   * trip instead of two in series. It is used only if that attempt won the lock, in which case the
-   * store ran it after the lock was taken.
-   */
-  private async lockSession(
-    id: string,
-  ): Promise<{ release: () => void; prefetched?: Promise<StoredSession | undefined> }> {
-    const releaseLocal = await this.locks.acquire(id, this.lockTimeoutMs);
-    let released = false;
-    const release = () => {
-      if (released) return;
-      released = true;
-      const remote = this.held.get(id);
-      if (remote && this.locks.waiting(id) === 0) {
-        this.held.delete(id);
-        Promise.resolve()
-          .then(remote)
-          .catch((error) =>
-            this.logger.error(`[sessions] cannot release the lock of ${id.slice(0, 8)}…: ${describe(error)}`),
-          );
-      }
-      releaseLocal();
-    };
-    const store = this.keeper?.store;
-    if (!this.crossProcess || !store?.tryLock || this.held.has(id)) return { release };
-    const deadline = Date.now() + this.lockTimeoutMs;
-    let prefetched: Promise<StoredSession | undefined> | undefined;
-    try {
-      for (let delay = 1; ; delay = Math.min(delay * 2, 25)) {
-        const attempt = Promise.resolve(store.tryLock(id, LOCK_TTL_MS));
-        if (delay === 1 && store.inOrder) prefetched = Promise.resolve(store.get(id));
-        const remote = await attempt;
-        if (remote) {
-          this.held.set(id, remote);
-          return { release, prefetched };
-        }
-        // Lost the first attempt: that read may predate the winner's write; read again later.
-        prefetched?.catch(() => undefined);
-        prefetched = undefined;
-        if (Date.now() + delay > deadline) {
-          throw new CherryError(
-            "E_SESSION_LOCK_TIMEOUT",
-            `session ${id.slice(0, 8)}… is busy: another process held it for over ${this.lockTimeoutMs} ms`,
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay));
-      }
-    } catch (error) {
-      prefetched?.catch(() => undefined);
-      release();
-      throw storeError(error);
-    }
   }
 
   /**
@@ -310,7 +256,12 @@ export class SessionManager implements SessionContext {
         release();
         return true;
       }
-      return await this.writeGrouped(old, record === "nothing" ? undefined : next, release);
+      const kept = await this.writeGrouped(old, record === "nothing" ? undefined : next, release);
+      if (!kept)
+        this.logger.info(
+          `[sessions] session ${old.slice(0, 8)}… was removed while a request of it ran (a logout or login elsewhere): that request's changes were not saved`,
+        );
+      return kept;
     } catch (error) {
       release();
       throw storeError(error);

@@ -218,30 +218,33 @@ describe.each(Object.keys(STORES))("session semantics: %s", (store) => {
     ["regenerate() (login)", "/login"],
     ["destroy() (logout)", "/logout"],
   ]) {
-    it(`a request still carrying the id ${what} removed sends no cookie, sees no data and writes nothing`, async () => {
-      app = await start();
-      const client = new Client(app.url);
-      await client.get("/change");
-      const old = client.jar.get(NAME) ?? "";
-      await client.get(remover);
-      const after = client.jar.get(NAME);
-      for (let i = 0; i < 2; i++) {
-        const raced = await withCookie("/whoami", `${NAME}=${old}`);
-        expect(raced.headers.get("set-cookie")).toBeNull();
-        const body = await raced.text();
-        if (after) expect(body).not.toContain(after);
-        expect(JSON.parse(body).seen).toEqual({ user: null, n: 1, isNew: true });
-      }
-      if (after) expect(await json(client.get("/peek"))).toEqual({ user: "ada", n: 1, isNew: false });
-      if (store === "file") expect(existsSync(fileOf(old))).toBe(false);
-      // A browser stuck with the old cookie is never stuck without a session: it may log in again
-      // (its own regenerate()), and once the race is over (a minute) it gets an ordinary new one.
-      const relogin = await withCookie("/login", `${NAME}=${old}`);
-      expect(relogin.headers.get("set-cookie")).toMatch(new RegExp(`^${NAME}=`));
-      now += 61_000;
-      const later = await withCookie("/change", `${NAME}=${old}`);
-      expect(later.headers.get("set-cookie")).toMatch(new RegExp(`^${NAME}=`));
-    });
+    it.each(["implicit", "none"])(
+      `locking = %s: a request still carrying the id ${what} removed sends no cookie, sees no data and writes nothing`,
+      async (locking) => {
+        app = await start(`locking = ${locking}`);
+        const client = new Client(app.url);
+        await client.get("/change");
+        const old = client.jar.get(NAME) ?? "";
+        await client.get(remover);
+        const after = client.jar.get(NAME);
+        for (let i = 0; i < 2; i++) {
+          const raced = await withCookie("/whoami", `${NAME}=${old}`);
+          expect(raced.headers.get("set-cookie")).toBeNull();
+          const body = await raced.text();
+          if (after) expect(body).not.toContain(after);
+          expect(JSON.parse(body).seen).toEqual({ user: null, n: 1, isNew: true });
+        }
+        if (after) expect(await json(client.get("/peek"))).toEqual({ user: "ada", n: 1, isNew: false });
+        if (store === "file") expect(existsSync(fileOf(old))).toBe(false);
+        // A browser stuck with the old cookie is never stuck without a session: it may log in again
+        // (its own regenerate()), and once the race is over (a minute) it gets an ordinary new one.
+        const relogin = await withCookie("/login", `${NAME}=${old}`);
+        expect(relogin.headers.get("set-cookie")).toMatch(new RegExp(`^${NAME}=`));
+        now += 61_000;
+        const later = await withCookie("/change", `${NAME}=${old}`);
+        expect(later.headers.get("set-cookie")).toMatch(new RegExp(`^${NAME}=`));
+      },
+    );
 
     it(`with locking = none, a slow request that began before ${what} does not bring the session back`, async () => {
       app = await start("locking = none");
