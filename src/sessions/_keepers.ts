@@ -25,6 +25,8 @@ export interface RecordKeeper {
   readonly shared: boolean;
   /** Values are kept as they are (ram): no JSON rules, changes judged by SameValue. */
   readonly keepsObjects: boolean;
+  /** A write costs I/O: requests queued on one session share one (group commit). */
+  readonly groupsWrites: boolean;
   /** The record travels in the cookie: every write or touch sends the cookie. */
   readonly recordInCookie: boolean;
   /** The session a cookie value names (possibly expired), or undefined; never throws for bad values. */
@@ -45,9 +47,12 @@ export class StoreKeeper implements RecordKeeper {
   readonly shared = true;
   readonly recordInCookie = false;
   readonly keepsObjects: boolean;
+  readonly groupsWrites: boolean;
 
   constructor(readonly store: SessionStore) {
     this.keepsObjects = store.keepsObjects ?? false;
+    // A store that keeps objects lives in this process's memory: a write is a Map.set.
+    this.groupsWrites = !this.keepsObjects;
   }
 
   read(value: string): Awaitable<ReadSession | undefined> {
@@ -96,6 +101,7 @@ export class StoreKeeper implements RecordKeeper {
 export class SealedKeeper implements RecordKeeper {
   readonly shared = false;
   readonly keepsObjects = false;
+  readonly groupsWrites = false;
   readonly recordInCookie = true;
 
   constructor(private readonly sealer: CookieSealer) {}

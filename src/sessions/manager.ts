@@ -114,9 +114,10 @@ export class SessionManager implements SessionContext {
     const keeper = this.keeper;
     const values = keeper ? cookieValues(req.headers.cookie, this.config.cookieName) : undefined;
     if (!keeper || !values) return new RequestSession(this, secure, undefined, false);
-    const opening = values.length === 1 ? this.openOne(keeper, values[0]) : this.openFirst(keeper, values);
-    if (opening instanceof Promise) return opening.then((o) => this.session(o, secure));
-    return this.session(opening, secure);
+    // The session is made where the opening ends (no extra promise hop on the queued path).
+    const session = (opening: Opening) => this.session(opening, secure);
+    if (values.length === 1) return this.openOne(keeper, values[0], session);
+    return this.openFirst(keeper, values).then(session);
   }
 
   private session(opening: Opening, secure: boolean): RequestSession {
@@ -128,32 +129,35 @@ export class SessionManager implements SessionContext {
   private async openFirst(keeper: RecordKeeper, values: string[]): Promise<Opening> {
     let superseded = false;
     for (const value of new Set(values)) {
-      const opening = await this.openOne(keeper, value);
+      const opening = await this.openOne(keeper, value, same);
       if (opening === SUPERSEDED) superseded = true;
       else if (opening) return opening;
     }
     return superseded ? SUPERSEDED : undefined;
   }
 
-  private openOne(keeper: RecordKeeper, value: string): Opening | Promise<Opening> {
-    if (this.removed.size > 0 && this.removed.has(value, this.now())) return SUPERSEDED;
-    if (!keeper.shared || this.config.locking !== "implicit") return this.load(keeper, value, undefined);
+  /** Opens one cookie value and hands the outcome to `done`. */
+  private openOne<T>(keeper: RecordKeeper, value: string, done: (o: Opening) => T): T | Promise<T> {
+    if (this.removed.size > 0 && this.removed.has(value, this.now())) return done(SUPERSEDED);
+    if (!keeper.shared || this.config.locking !== "implicit")
+      return this.load(keeper, value, undefined, done);
     // Anything not shaped like an id is ignored before any store (or lock) is asked.
-    if (!isSessionId(value)) return undefined;
+    if (!isSessionId(value)) return done(undefined);
     const release = this.locks.tryAcquire(value);
-    if (!release) return this.openQueued(keeper, value);
+    if (!release) return this.openQueued(keeper, value, done);
     const unwritten = this.chains.get(value)?.state;
     return unwritten
-      ? this.opened({ id: value, stored: unwritten }, release)
-      : this.load(keeper, value, release);
+      ? done(this.opened({ id: value, stored: unwritten }, release))
+      : this.load(keeper, value, release, done);
   }
 
   /** Reads the session with the lock (if any) held; releases it when there is nothing to hold. */
-  private load(
+  private load<T>(
     keeper: RecordKeeper,
     value: string,
     release: (() => void) | undefined,
-  ): Opening | Promise<Opening> {
+    done: (o: Opening) => T,
+  ): T | Promise<T> {
     let got: ReadSession | undefined | Promise<ReadSession | undefined>;
     try {
       got = keeper.read(value);
@@ -161,9 +165,9 @@ export class SessionManager implements SessionContext {
       release?.();
       throw storeError(error);
     }
-    if (!(got instanceof Promise)) return this.opened(got, release);
+    if (!(got instanceof Promise)) return done(this.opened(got, release));
     return got.then(
-      (read) => this.opened(read, release),
+      (read) => done(this.opened(read, release)),
       (error) => {
         release?.();
         throw storeError(error);
@@ -189,17 +193,17 @@ export class SessionManager implements SessionContext {
   }
 
   /** The slow path: wait for the in-process lock, take the cross-process one when needed. */
-  private async openQueued(keeper: RecordKeeper, id: string): Promise<Opening> {
+  private async openQueued<T>(keeper: RecordKeeper, id: string, done: (o: Opening) => T): Promise<T> {
     const locked = await this.locks.acquire(id, keeper.store);
     const release = locked.release;
     // A request queued behind others of its session starts from their unwritten state.
     const unwritten = this.chains.get(id)?.state;
-    if (unwritten) return this.opened({ id, stored: unwritten }, release);
-    if (this.removed.has(id, this.now())) {
+    if (unwritten) return done(this.opened({ id, stored: unwritten }, release));
+    if (this.removed.size > 0 && this.removed.has(id, this.now())) {
       release();
-      return SUPERSEDED;
+      return done(SUPERSEDED);
     }
-    if (!locked.prefetched) return this.load(keeper, id, release);
+    if (!locked.prefetched) return this.load(keeper, id, release, done);
     let stored: StoredSession | undefined;
     try {
       stored = await locked.prefetched;
@@ -207,7 +211,7 @@ export class SessionManager implements SessionContext {
       release();
       throw storeError(error);
     }
-    return this.opened(stored ? { id, stored } : undefined, release);
+    return done(this.opened(stored ? { id, stored } : undefined, release));
   }
 
   /**
@@ -218,15 +222,69 @@ export class SessionManager implements SessionContext {
    * destroy() or a sweep elsewhere): then nothing was written, nothing re-created, and the caller
    * sends no cookie for it. Throws E_STORE_UNAVAILABLE; a failed group write fails its whole group.
    */
-  async finish(
+  finish(
     loaded: Opened | undefined,
     plan: CommitPlan | undefined,
     id: string,
     next: StoredSession | undefined,
-  ): Promise<boolean> {
+  ): boolean | Promise<boolean> {
     const keeper = this.keeper;
     const release = loaded?.release ?? noop;
     if (loaded) loaded.release = undefined;
+    const record = plan?.record ?? "nothing";
+    // The common cases without a group to join or end, answered without a turn of the event loop
+    // when the store answers synchronously (ram, sqlite): every await on the hot path costs one.
+    const old = loaded?.id;
+    if (
+      keeper &&
+      old !== undefined &&
+      !plan?.dropLoaded &&
+      !this.chains.has(old) &&
+      !(this.removed.size > 0 && this.removed.has(old, this.now()))
+    ) {
+      if (record === "nothing") {
+        release();
+        return true;
+      }
+      if (next && (record === "touch" || !keeper.groupsWrites || this.locks.waiting(old) === 0)) {
+        let done: unknown;
+        try {
+          done = record === "touch" ? keeper.touch(old, next) : keeper.update(old, next);
+        } catch (error) {
+          release();
+          throw storeError(error);
+        }
+        if (!(done instanceof Promise)) return this.written(old, done, release);
+        return done.then(
+          (kept) => this.written(old, kept, release),
+          (error) => {
+            release();
+            throw storeError(error);
+          },
+        );
+      }
+    }
+    return this.finishGrouped(keeper, loaded, plan, id, next, release);
+  }
+
+  private written(id: string, kept: unknown, release: () => void): boolean {
+    release();
+    if (kept !== false) return true;
+    this.logger.info(
+      `[sessions] session ${id.slice(0, 8)}… was removed while a request of it ran (a logout or login elsewhere): that request's changes were not saved`,
+    );
+    return false;
+  }
+
+  /** finish() for everything else: new sessions, removals, and writes that join or end a group. */
+  private async finishGrouped(
+    keeper: RecordKeeper | undefined,
+    loaded: Opened | undefined,
+    plan: CommitPlan | undefined,
+    id: string,
+    next: StoredSession | undefined,
+    release: () => void,
+  ): Promise<boolean> {
     const record = plan?.record ?? "nothing";
     try {
       if (!keeper || !loaded) {
@@ -251,17 +309,8 @@ export class SessionManager implements SessionContext {
         release();
         return false;
       }
-      if (record === "touch" && next && !this.chains.has(old)) {
-        await keeper.touch(old, next);
-        release();
-        return true;
-      }
       const kept = await this.writeGrouped(old, record === "nothing" ? undefined : next, release);
-      if (!kept)
-        this.logger.info(
-          `[sessions] session ${old.slice(0, 8)}… was removed while a request of it ran (a logout or login elsewhere): that request's changes were not saved`,
-        );
-      return kept;
+      return kept || this.written(old, kept, noop);
     } catch (error) {
       release();
       throw storeError(error);
@@ -286,7 +335,7 @@ export class SessionManager implements SessionContext {
       release();
       return true;
     }
-    if (release !== noop && this.locks.waiting(id) > 0) {
+    if (release !== noop && this.keeper?.groupsWrites && this.locks.waiting(id) > 0) {
       const done = new Promise<boolean>((resolve, reject) => {
         const pending = chain?.pending ?? [];
         pending.push((error, kept) => (error ? reject(error) : resolve(kept)));
@@ -335,3 +384,7 @@ export class SessionManager implements SessionContext {
 }
 
 function noop(): void {}
+
+function same(opening: Opening): Opening {
+  return opening;
+}

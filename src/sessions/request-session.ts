@@ -50,7 +50,7 @@ export interface SessionContext {
     plan: CommitPlan | undefined,
     id: string,
     next: StoredSession | undefined,
-  ): Promise<boolean>;
+  ): boolean | Promise<boolean>;
 }
 
 export class RequestSession implements Session {
@@ -111,7 +111,12 @@ export class RequestSession implements Session {
     if (this.settled) return;
     this.settled = true;
     // Earlier requests of a group may wait for a write this one was to make: finish makes it.
-    this.context.finish(this.loaded, undefined, "", undefined).catch(() => undefined);
+    try {
+      const done = this.context.finish(this.loaded, undefined, "", undefined);
+      if (done instanceof Promise) done.catch(() => undefined);
+    } catch {
+      // Failing to write what earlier requests of the group left fails those requests, not this one.
+    }
   }
 
   /**
@@ -175,7 +180,8 @@ export class RequestSession implements Session {
     const cookie =
       plan.cookie === "set" && next ? keeper.cookie(config, id, next, this.secure, maxAge) : undefined;
     this.settled = true;
-    const kept = await context.finish(loaded, plan, id, next);
+    const done = context.finish(loaded, plan, id, next);
+    const kept = done instanceof Promise ? await done : done;
     if (plan.cookie === "expire") return { vary, setCookie: expiredCookie(config, this.secure) };
     return { vary, setCookie: kept ? cookie : undefined };
   }
