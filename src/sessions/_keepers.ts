@@ -13,11 +13,15 @@ import { COOKIE_LIMIT, type CookieSealer } from "./stores/cookie.js";
 
 type Awaitable<T> = T | Promise<T>;
 
-export interface ReadSession {
-  id: string;
-  stored: StoredSession;
+/**
+ * A record as read: a store's StoredSession as it is (no copy, no extra promise on the hot path),
+ * or a sealed one, which also carries its id and whether it must be resealed.
+ */
+export interface ReadSession extends StoredSession {
+  /** The id inside a sealed cookie; undefined for a store, where the cookie value is the id. */
+  readonly sealedId?: string;
   /** Write it back even if unchanged (sealed with a retired key). */
-  rewrite?: boolean;
+  readonly rewrite?: boolean;
 }
 
 export interface RecordKeeper {
@@ -56,10 +60,7 @@ export class StoreKeeper implements RecordKeeper {
   }
 
   read(value: string): Awaitable<ReadSession | undefined> {
-    if (!isSessionId(value)) return undefined;
-    const got = this.store.get(value);
-    if (got instanceof Promise) return got.then((stored) => (stored ? { id: value, stored } : undefined));
-    return got ? { id: value, stored: got } : undefined;
+    return isSessionId(value) ? this.store.get(value) : undefined;
   }
 
   create(id: string, session: StoredSession): Awaitable<void> {
@@ -109,11 +110,7 @@ export class SealedKeeper implements RecordKeeper {
   read(value: string): ReadSession | undefined {
     const opened = this.sealer.open(value);
     if (!opened || !isSessionId(opened.id)) return undefined;
-    return {
-      id: opened.id,
-      stored: { data: opened.data, expiresAt: opened.expiresAt },
-      rewrite: opened.stale,
-    };
+    return { data: opened.data, expiresAt: opened.expiresAt, sealedId: opened.id, rewrite: opened.stale };
   }
 
   create(): void {}

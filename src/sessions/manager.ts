@@ -146,9 +146,7 @@ export class SessionManager implements SessionContext {
     const release = this.locks.tryAcquire(value);
     if (!release) return this.openQueued(keeper, value, done);
     const unwritten = this.chains.get(value)?.state;
-    return unwritten
-      ? done(this.opened({ id: value, stored: unwritten }, release))
-      : this.load(keeper, value, release, done);
+    return unwritten ? done(this.opened(value, unwritten, release)) : this.load(keeper, value, release, done);
   }
 
   /** Reads the session with the lock (if any) held; releases it when there is nothing to hold. */
@@ -165,9 +163,9 @@ export class SessionManager implements SessionContext {
       release?.();
       throw storeError(error);
     }
-    if (!(got instanceof Promise)) return done(this.opened(got, release));
+    if (!(got instanceof Promise)) return done(this.opened(value, got, release));
     return got.then(
-      (read) => done(this.opened(read, release)),
+      (read) => done(this.opened(value, read, release)),
       (error) => {
         release?.();
         throw storeError(error);
@@ -180,16 +178,17 @@ export class SessionManager implements SessionContext {
    * "superseded" (a request that carried it, or waited behind the one that removed it): it gets an
    * empty session that writes nothing and sends no cookie (README "Sessions", login races).
    */
-  private opened(read: ReadSession | undefined, release: (() => void) | undefined): Opening {
-    if (read && this.removed.size > 0 && this.removed.has(read.id, this.now())) {
+  private opened(value: string, read: ReadSession | undefined, release: (() => void) | undefined): Opening {
+    const id = read?.sealedId ?? value;
+    if (read && this.removed.size > 0 && this.removed.has(id, this.now())) {
       release?.();
       return SUPERSEDED;
     }
-    if (!read || !(read.stored.expiresAt > this.now())) {
+    if (!read || !(read.expiresAt > this.now())) {
       release?.();
       return undefined;
     }
-    return { id: read.id, stored: read.stored, rewrite: read.rewrite ?? false, release };
+    return { id, stored: read, rewrite: read.rewrite ?? false, release };
   }
 
   /** The slow path: wait for the in-process lock, take the cross-process one when needed. */
@@ -198,7 +197,7 @@ export class SessionManager implements SessionContext {
     const release = locked.release;
     // A request queued behind others of its session starts from their unwritten state.
     const unwritten = this.chains.get(id)?.state;
-    if (unwritten) return done(this.opened({ id, stored: unwritten }, release));
+    if (unwritten) return done(this.opened(id, unwritten, release));
     if (this.removed.size > 0 && this.removed.has(id, this.now())) {
       release();
       return done(SUPERSEDED);
@@ -211,7 +210,7 @@ export class SessionManager implements SessionContext {
       release();
       throw storeError(error);
     }
-    return done(this.opened(stored ? { id, stored } : undefined, release));
+    return done(this.opened(id, stored, release));
   }
 
   /**
@@ -239,14 +238,18 @@ export class SessionManager implements SessionContext {
       keeper &&
       old !== undefined &&
       !plan?.dropLoaded &&
-      !this.chains.has(old) &&
       !(this.removed.size > 0 && this.removed.has(old, this.now()))
     ) {
-      if (record === "nothing") {
+      const grouping = this.chains.has(old);
+      if (record === "nothing" && !grouping) {
         release();
         return true;
       }
-      if (next && (record === "touch" || !keeper.groupsWrites || this.locks.waiting(old) === 0)) {
+      if (
+        next &&
+        !grouping &&
+        (record === "touch" || !keeper.groupsWrites || this.locks.waiting(old) === 0)
+      ) {
         let done: unknown;
         try {
           done = record === "touch" ? keeper.touch(old, next) : keeper.update(old, next);
@@ -263,8 +266,10 @@ export class SessionManager implements SessionContext {
           },
         );
       }
+      // Joins, or ends, the group of requests queued on this session.
+      return this.writeGrouped(old, record === "nothing" ? undefined : next, release);
     }
-    return this.finishGrouped(keeper, loaded, plan, id, next, release);
+    return this.finishNewOrRemoved(keeper, loaded, plan, id, next, release);
   }
 
   private written(id: string, kept: unknown, release: () => void): boolean {
@@ -276,8 +281,8 @@ export class SessionManager implements SessionContext {
     return false;
   }
 
-  /** finish() for everything else: new sessions, removals, and writes that join or end a group. */
-  private async finishGrouped(
+  /** finish() for new sessions, removals, and sessions removed meanwhile. */
+  private async finishNewOrRemoved(
     keeper: RecordKeeper | undefined,
     loaded: Opened | undefined,
     plan: CommitPlan | undefined,
@@ -305,12 +310,9 @@ export class SessionManager implements SessionContext {
         release();
         return true;
       }
-      if (this.removed.size > 0 && this.removed.has(old, this.now())) {
-        release();
-        return false;
-      }
-      const kept = await this.writeGrouped(old, record === "nothing" ? undefined : next, release);
-      return kept || this.written(old, kept, noop);
+      // Removed by a login or logout meanwhile: nothing to write, nothing to re-create.
+      release();
+      return false;
     } catch (error) {
       release();
       throw storeError(error);
@@ -344,11 +346,13 @@ export class SessionManager implements SessionContext {
       release();
       return done;
     }
+    let kept: boolean;
     try {
-      return await this.settleChain(id, (keeper) => keeper.update(id, latest));
+      kept = await this.settleChain(id, (keeper) => keeper.update(id, latest));
     } finally {
       release();
     }
+    return kept || this.written(id, kept, noop);
   }
 
   /** Ends the session's group with one store operation: its waiters share that operation's outcome. */
@@ -361,8 +365,9 @@ export class SessionManager implements SessionContext {
       const keeper = this.keeper;
       if (keeper) kept = (await operation(keeper)) !== false;
     } catch (error) {
-      for (const settle of pending) settle(storeError(error), false);
-      throw error;
+      const failure = storeError(error);
+      for (const settle of pending) settle(failure, false);
+      throw failure;
     }
     for (const settle of pending) settle(undefined, kept);
     return kept;
