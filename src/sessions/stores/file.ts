@@ -17,7 +17,6 @@ import {
   openSync,
   readFileSync,
   readSync,
-  renameSync,
   rmSync,
   utimesSync,
 } from "node:fs";
@@ -45,6 +44,8 @@ export function idFromFileName(name: string): string | undefined {
 export class FileStore implements SessionStore {
   /** Files in the folder that are not named like sessions, seen by the last scan: never touched. */
   foreign: string[] = [];
+  /** Per session, the update renames in flight: destroy() waits for them. */
+  private readonly renaming = new Map<string, Promise<unknown>>();
 
   constructor(readonly dir: string) {
     try {
@@ -84,9 +85,10 @@ export class FileStore implements SessionStore {
   }
 
   /**
-   * Replaces the file only if it is still there: the check and the rename run synchronously one
-   * after the other, so no request of this process can remove it in between (another process
-   * could, in the span of one system call).
+   * Replaces the file only if it is still there: the rename is issued right after a synchronous
+   * check, and a destroy() of the same session waits for renames in flight, so no request of this
+   * process can remove the file in between and see it come back (another process could, in the
+   * span of one rename).
    */
   async update(id: string, session: StoredSession): Promise<boolean> {
     const text = session.json ?? JSON.stringify(session.data);
@@ -109,7 +111,7 @@ export class FileStore implements SessionStore {
         await handle.close();
       }
       if (!onlyOver) await fs.rename(temp, file);
-      else if (lstatSync(file, { throwIfNoEntry: false })?.isFile()) renameSync(temp, file);
+      else if (lstatSync(file, { throwIfNoEntry: false })?.isFile()) await this.renameOver(temp, file);
       else {
         rmSync(temp, { force: true });
         return false;
@@ -121,8 +123,24 @@ export class FileStore implements SessionStore {
     }
   }
 
+  /** A rename that destroy() of the same file waits for (issued at once, in the caller's turn). */
+  private async renameOver(temp: string, file: string): Promise<void> {
+    const renamed = fs.rename(temp, file);
+    const before = this.renaming.get(file);
+    const all = before ? Promise.allSettled([before, renamed]) : renamed.catch(() => undefined);
+    this.renaming.set(file, all);
+    try {
+      await renamed;
+    } finally {
+      if (this.renaming.get(file) === all) this.renaming.delete(file);
+    }
+  }
+
   async destroy(id: string): Promise<void> {
-    rmSync(this.pathOf(id), { force: true });
+    const file = this.pathOf(id);
+    const inFlight = this.renaming.get(file);
+    if (inFlight) await inFlight;
+    rmSync(file, { force: true });
   }
 
   async touch(id: string, expiresAt: number): Promise<void> {
