@@ -1,6 +1,6 @@
-import { readdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { promises as fs, readdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { newSessionId } from "../../../src/sessions/ids.js";
 import { FileStore, idFromFileName } from "../../../src/sessions/stores/file.js";
 import { tempDir } from "../../helpers/tmp.js";
@@ -18,6 +18,28 @@ describeStoreContract("file", async () => {
 });
 
 describe("file store specifics", () => {
+  it("never lets an update in flight bring back a file that destroy() removed meanwhile", async () => {
+    const store = new FileStore(path.join(tempDir(), "sessions"));
+    const id = newSessionId();
+    await store.set(id, { data: { n: 1 }, expiresAt: Date.now() + 60_000 });
+    // A slow disk: the update's rename takes 20 ms, and destroy() comes while it is in flight.
+    const rename = fs.rename.bind(fs);
+    const destroys: Promise<void>[] = [];
+    const spy = vi.spyOn(fs, "rename").mockImplementation(async (from, to) => {
+      queueMicrotask(() => destroys.push(store.destroy(id)));
+      await new Promise((r) => setTimeout(r, 20));
+      return rename(from, to);
+    });
+    try {
+      expect(await store.update(id, { data: { n: 2 }, expiresAt: Date.now() + 60_000 })).toBe(true);
+      await Promise.all(destroys);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(destroys).toHaveLength(1);
+    expect(readdirSync(store.dir).filter((f) => f.startsWith("session-"))).toEqual([]);
+  });
+
   it("creates the folder 0700 and files 0600, named session-<id>.json", async () => {
     const dir = path.join(tempDir(), "s");
     const store = new FileStore(dir);
