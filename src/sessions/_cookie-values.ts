@@ -2,8 +2,8 @@
  * Every value of one cookie in a Cookie header, in the order sent. Browsers send a name twice when
  * two cookies differ in Path or Domain (after cookiePath or cookieDomain changed), most specific
  * path first (RFC 6265 §5.4); the `cookie` package keeps only the first. Values are taken as
- * sent: ids and seals are cookie-safe, so a percent-encoded or otherwise re-spelled value is not
- * ours and must not open the same session.
+ * sent, neither unquoted nor decoded: ids and seals are cookie-safe, so a quoted, percent-encoded
+ * or otherwise re-spelled value is not ours and must not open the same session.
  */
 export function cookieValues(header: string | undefined, name: string): string[] | undefined {
   if (!header) return undefined;
@@ -20,8 +20,7 @@ export function cookieValues(header: string | undefined, name: string): string[]
     if (header[eq] !== "=") continue;
     let end = header.indexOf(";", eq);
     if (end === -1) end = header.length;
-    let value = header.slice(eq + 1, end).trim();
-    if (value.length > 1 && value[0] === '"' && value[value.length - 1] === '"') value = value.slice(1, -1);
+    const value = header.slice(eq + 1, end).trim();
     if (values) values.push(value);
     else values = [value];
     at = end - name.length;
