@@ -15,6 +15,7 @@ import { RamStore } from "../sessions/stores/ram.js";
 import { bindsAllInterfaces, createHostCheck } from "./_hosts.js";
 import { sameListen, sameStore, summarize } from "./_reload.js";
 import { type AppError, formatAppError } from "./app-error.js";
+import { bannerLines } from "./banner.js";
 import { type AppState, createRequestHandler } from "./handler.js";
 import { createHttpServer, listen, type ServerLimits } from "./listen.js";
 import { LiveReload } from "./live-reload.js";
@@ -34,8 +35,10 @@ export interface ServeOptions {
   logger?: Logger;
   /** How long shutdown waits for in-flight requests, in ms. */
   drainMs?: number;
-  /** Print the `listening on` line (cluster workers leave it to the primary). */
+  /** Print the banner with its `listening on` line (cluster workers leave it to the primary). */
   announce?: boolean;
+  /** The CLI reads keyboard shortcuts: the banner says `h + enter` instead of Ctrl-C. */
+  shortcuts?: boolean;
   /** Clock for session expiry, epoch ms (tests inject one instead of sleeping). */
   now?: () => number;
   /** Client timeouts; the hardened defaults unless an embedder (or a test) needs others. */
@@ -51,6 +54,7 @@ export interface RunningServer {
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const startedAt = performance.now();
   process.setSourceMapsEnabled(true);
   let config = loadConfig({ configPath: options.configPath, flags: options.flags });
   let logger =
@@ -250,8 +254,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   const watcher = options.watch ? watchApp(config, onChange) : undefined;
   await watcher?.ready;
-  if (options.announce !== false)
-    logger.info(`listening on ${url}${options.watch ? " (watching for changes)" : ""}`);
+  if (options.announce !== false) {
+    const lines = bannerLines({
+      url,
+      host: config.server.socketHost,
+      readyMs: performance.now() - startedAt,
+      watch: options.watch,
+      shortcuts: options.shortcuts === true,
+    });
+    for (const line of lines) logger.info(line);
+  }
 
   return {
     get url() {

@@ -67,7 +67,8 @@ export function createRequestHandler(getState: () => AppState) {
         send(res, req, 500, errorPage(500, "Internal Server Error"), "text/html; charset=utf-8");
       else res.destroy();
     }
-    if (state.logger.accessEnabled === false) return;
+    // cherry's own live-reload stream is not the app's traffic: one line per open tab is noise.
+    if (state.logger.accessEnabled === false || pathname === LIVE_RELOAD_PATH) return;
     const ms = (performance.now() - started).toFixed(1);
     state.logger.access(`${req.method} ${pathname} ${status} ${ms}ms`, status);
   };
