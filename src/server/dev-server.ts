@@ -20,6 +20,7 @@ import { type AppState, createRequestHandler } from "./handler.js";
 import { createHttpServer, listen, type ServerLimits } from "./listen.js";
 import { LiveReload } from "./live-reload.js";
 import { type AppBuilder, createAppBuilder } from "./loader.js";
+import { rootFromExport } from "./published.js";
 import { createStaticHandler, staticWarnings } from "./static.js";
 import { UploadFolder } from "./upload.js";
 import { type ChangeBatch, watchApp } from "./watch.js";
@@ -69,7 +70,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const sessions = new SessionManager({ config: config.session, backend: {}, logger, now: options.now });
   sessions.crossProcess = locksAcrossProcesses(config);
 
-  const first = await buildApp(builder, storageBuilder);
+  const first = await buildApp(builder, storageBuilder, logger);
   const state0: AppState = {
     config,
     sessions,
@@ -155,7 +156,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       }
     }
     if (rebuild) {
-      const built = await buildApp(builder, storageBuilder);
+      const built = await buildApp(builder, storageBuilder, logger);
       if (built.ok && built.unchanged && state.root && !state.error) {
         // Same bundle as the one serving: keep it, and leave open pages alone.
         rebuild = false;
@@ -233,7 +234,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (!sameStore(previous, next)) {
       const old = sessions.backend.store;
       const custom =
-        next.session.storageType === "custom" ? await buildApp(builder, storageBuilder) : undefined;
+        next.session.storageType === "custom" ? await buildApp(builder, storageBuilder, logger) : undefined;
       try {
         sessions.backend = await createBackend(next, custom?.ok ? custom.custom : undefined);
         logger.info(`[sessions] store is now ${next.session.storageType || "off"}`);
@@ -301,14 +302,19 @@ type Built =
   | { ok: true; root: object; custom: Record<string, unknown>; unchanged: boolean }
   | { ok: false; error: AppError };
 
-async function buildApp(builder: AppBuilder, storageBuilder: AppBuilder | undefined): Promise<Built> {
+async function buildApp(
+  builder: AppBuilder,
+  storageBuilder: AppBuilder | undefined,
+  logger: Logger,
+): Promise<Built> {
   const [app, storage] = await Promise.all([builder.build(), storageBuilder?.build()]);
   if (!app.ok) return { ok: false, error: app.error };
   if (storage && !storage.ok) return { ok: false, error: storage.error };
-  const exported = app.module.default;
   let root: unknown;
   try {
-    root = typeof exported === "function" ? new (exported as new () => object)() : exported;
+    const made = rootFromExport(app.module.default);
+    root = made.root;
+    if (made.note) logger.warn(made.note);
   } catch (error) {
     const { errorFromImport } = await import("./app-error.js");
     return { ok: false, error: errorFromImport(error, "") };
