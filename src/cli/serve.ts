@@ -16,6 +16,7 @@ interface ServeFlags {
   workers?: string;
   watch?: boolean;
   liveReload?: boolean;
+  typeCheck?: boolean;
   open?: boolean;
 }
 
@@ -32,6 +33,7 @@ export function registerServe(program: Command): void {
     .option("--watch", "rebuild on change (the default with one process)")
     .option("--no-watch", "production mode: no file watching, no live reload, no stacks on error pages")
     .option("--no-live-reload", "watch mode without the browser reload script")
+    .option("--no-type-check", "watch mode without the background TypeScript checker")
     .option("--open", "open the app in a browser once it listens")
     .action((flags: ServeFlags, command: Command) => serve(flags, command));
 }
@@ -84,6 +86,7 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
     flags: cli,
     watch,
     liveReload: flags.liveReload !== false,
+    typeCheck: watch && flags.typeCheck !== false,
     failOnBuildError: !watch,
     announce: !isClusterWorker(),
     shortcuts,

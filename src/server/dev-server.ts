@@ -22,6 +22,7 @@ import { LiveReload } from "./live-reload.js";
 import { type AppBuilder, createAppBuilder } from "./loader.js";
 import { rootFromExport } from "./published.js";
 import { createStaticHandler, staticWarnings } from "./static.js";
+import { startTypeChecker, type TypeChecker } from "./type-check.js";
 import { UploadFolder } from "./upload.js";
 import { type ChangeBatch, watchApp } from "./watch.js";
 
@@ -42,6 +43,11 @@ export interface ServeOptions {
   shortcuts?: boolean;
   /** Clock for session expiry, epoch ms (tests inject one instead of sleeping). */
   now?: () => number;
+  /**
+   * Watch mode: run the TypeScript checker in the background and report its errors in the terminal
+   * and on open pages (type-check.ts). Off unless asked for; the CLI asks unless `--no-type-check`.
+   */
+  typeCheck?: boolean;
   /** Client timeouts; the hardened defaults unless an embedder (or a test) needs others. */
   limits?: ServerLimits;
 }
@@ -52,6 +58,8 @@ export interface RunningServer {
   close(): Promise<void>;
   /** Resolves after the next reload (code or config) finished; for tests and benchmarks. */
   nextReload(): Promise<void>;
+  /** The background type checker, when one runs. */
+  readonly typeChecker?: TypeChecker;
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
@@ -65,6 +73,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   for (const warning of exposureWarnings(config, options.watch)) logger.warn(warning);
 
   const liveReload = options.watch && options.liveReload !== false ? new LiveReload() : undefined;
+  let typeChecker: TypeChecker | undefined;
+  function startChecker(): TypeChecker | undefined {
+    if (!options.watch || !options.typeCheck) return undefined;
+    return startTypeChecker({
+      appDir: config.dir,
+      entry: config.server.appModule,
+      logger,
+      onReport: (errors, fixed) => liveReload?.typeErrors(errors, fixed),
+    });
+  }
   let builder = createAppBuilder(config.server.appModule, config.dir);
   let storageBuilder = customStorageBuilder(config);
   const sessions = new SessionManager({ config: config.session, backend: {}, logger, now: options.now });
@@ -219,6 +237,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (next.server.appModule !== previous.server.appModule) {
       await builder.dispose();
       builder = createAppBuilder(next.server.appModule, next.dir);
+      await typeChecker?.close();
+      typeChecker = startChecker();
     }
     if (
       next.session.storageModule !== previous.session.storageModule ||
@@ -255,6 +275,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   const watcher = options.watch ? watchApp(config, onChange) : undefined;
   await watcher?.ready;
+  typeChecker = startChecker();
   if (options.announce !== false) {
     const lines = bannerLines({
       url,
@@ -274,8 +295,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       return config;
     },
     nextReload: () => new Promise<void>((resolve) => waiters.push(resolve)),
+    get typeChecker() {
+      return typeChecker;
+    },
     async close() {
       await watcher?.close();
+      await typeChecker?.close();
       clearInterval(sweeper.timer);
       liveReload?.closeAll();
       await new Promise<void>((resolve) => {
