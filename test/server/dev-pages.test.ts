@@ -42,6 +42,9 @@ export default class Root {
     }
   }
   login() { return "login"; }
+  html(request: { params: Record<string, string> }) {
+    throw new Error(String(request.params.m));
+  }
 }
 `;
 
@@ -157,6 +160,21 @@ describe("the watch-mode page for a thrown error", () => {
   });
 });
 
+describe("what the developer pages echo is escaped", () => {
+  it("never puts markup from the path or an error message into the page", async () => {
+    app = await serveDev();
+    const payload = "<img src=x onerror=alert(1)>";
+    const missing = await html(`/${encodeURIComponent(payload)}`);
+    expect(missing.status).toBe(404);
+    expect(missing.body).not.toContain("<img");
+    expect(missing.body).toContain("&lt;img src=x onerror=alert(1)&gt;");
+    const thrown = await html(`/html?m=${encodeURIComponent(payload)}`);
+    expect(thrown.status).toBe(500);
+    expect(thrown.body).not.toContain("<img");
+    expect(thrown.body).toContain("&lt;img src=x onerror=alert(1)&gt;");
+  });
+});
+
 describe("the watch-mode 404 page", () => {
   it("lists the published paths and says why each kind of path is not reached", async () => {
     app = await serveDev();
@@ -185,6 +203,7 @@ describe("the watch-mode 404 page", () => {
         "/admin/users",
         "/cart",
         "/dep",
+        "/html",
         "/later",
         "/login",
         "/wrapped",

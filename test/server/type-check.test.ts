@@ -3,7 +3,7 @@
  * server's priority, errors with file:line:column and a code frame in the terminal and on the
  * live-reload channel, a clear word when they are fixed, and where `typescript` comes from.
  */
-import { mkdirSync, symlinkSync } from "node:fs";
+import { mkdirSync, readdirSync, symlinkSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -106,6 +106,8 @@ describe("the background type checker", () => {
         strict: true,
         noEmit: true,
         skipLibCheck: true,
+        // Would write a .tsbuildinfo into the app; the checker turns it off.
+        incremental: true,
         // A stale absolute path, as a moved checkout leaves it: cherry replaces it with its own.
         paths: { cherry: ["/nonexistent/cherry/dist/index.d.ts"], "#lib/*": ["./src/lib/*"] },
       },
@@ -129,6 +131,18 @@ describe("the background type checker", () => {
     const errors = (await report) ?? [];
     expect(errors.map((e) => `${e.where} TS${e.code}`)).toEqual(["src/lib/price.ts:2:20 TS2345"]);
     expect(errors[0].frame).toContain('> 2 |   return n.toFixed("2");');
+    // Nothing written into the app: no build output, no .tsbuildinfo (node_modules/.cache is the bundle's).
+    const files = readdirSync(app.dir, { recursive: true, encoding: "utf8" }).filter(
+      (f) => !f.startsWith("node_modules"),
+    );
+    expect(files.sort()).toEqual([
+      "RootServer.cfg",
+      "src",
+      "src/lib",
+      "src/lib/price.ts",
+      "src/root.ts",
+      "tsconfig.json",
+    ]);
   });
 });
 
