@@ -3,7 +3,7 @@ import { loadConfig } from "../config/load.js";
 import type { FlagValues } from "../config/types.js";
 import { CherryError } from "../errors.js";
 import { createLogger } from "../log.js";
-import { bannerLines } from "../server/banner.js";
+import { bannerLines, browsableUrl } from "../server/banner.js";
 import { isClusterWorker, runPrimary, type WorkerMessage } from "../server/cluster.js";
 import { type RunningServer, type ServeOptions, startServer } from "../server/dev-server.js";
 import { openBrowser } from "./_open.js";
@@ -70,7 +70,8 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
           mode: `${workers} workers`,
         });
         for (const line of banner) logger.info(line);
-        if (flags.open) openBrowser(url, (reason) => logger.warn(reason));
+        if (flags.open)
+          openBrowser(browsableUrl(url, config.server.socketHost), (reason) => logger.warn(reason));
       },
     });
     const code = await Promise.race([primary.failed, untilSignal()]);
@@ -103,7 +104,11 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
     throw error;
   }
   if (isClusterWorker()) process.send?.({ cherry: "listening", url: server.url } satisfies WorkerMessage);
-  else if (flags.open) openBrowser(server.url, (reason) => logger.warn(reason));
+  const open = () => {
+    if (server)
+      openBrowser(browsableUrl(server.url, server.config.server.socketHost), (reason) => logger.warn(reason));
+  };
+  if (!isClusterWorker() && flags.open) open();
 
   let quit = (_code: number) => {};
   const stopped = Promise.race([untilSignal(), new Promise<number>((resolve) => (quit = resolve))]);
@@ -123,9 +128,10 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
               server = await startServer(options);
             } catch (error) {
               logger.error(`restart failed: ${(error as Error).message}; fix it, then press r + enter`);
+              for (const line of (error as { details?: string[] }).details ?? []) logger.error(line);
             }
           },
-          open: () => (server ? openBrowser(server.url, (reason) => logger.warn(reason)) : undefined),
+          open,
           clear: () => process.stdout.write("\x1b[2J\x1b[3J\x1b[H"),
           quit: () => quit(0),
         },

@@ -62,12 +62,13 @@ export function resolveAddresses(
   return { local: `${scheme}://127.0.0.1:${port}`, network };
 }
 
-/** The banner's lines, first line `cherry vX listening on URL …, ready in N ms`. */
+/** The banner's lines, the first `cherry vX ready in N ms, listening on URL (watching for changes)`. */
 export function bannerLines(options: BannerOptions): string[] {
   const { local, network } = resolveAddresses(options.url, options.host, options.interfaces);
   const mode = options.mode ? ` (${options.mode})` : options.watch ? " (watching for changes)" : "";
   const lines = [
-    `cherry v${CHERRY_VERSION} listening on ${local ?? network[0]}${mode}, ready in ${Math.round(options.readyMs)} ms`,
+    // The URL ends the line or is followed by a space: scripts read it with /listening on (\S+)/.
+    `cherry v${CHERRY_VERSION} ready in ${Math.round(options.readyMs)} ms, listening on ${local ?? network[0]}${mode}`,
   ];
   if (local) lines.push(`  Local:   ${local}/`);
   for (const url of network) lines.push(`  Network: ${url}/`);
@@ -79,4 +80,9 @@ export function bannerLines(options: BannerOptions): string[] {
     );
   lines.push(options.shortcuts ? "  press h + enter to show help, q to quit" : "  press Ctrl-C to quit");
   return lines;
+}
+
+/** The URL a browser on this machine opens (`http://0.0.0.0:PORT` becomes `http://127.0.0.1:PORT`). */
+export function browsableUrl(url: string, host: string): string {
+  return resolveAddresses(url, host, {}).local ?? url;
 }
