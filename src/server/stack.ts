@@ -29,6 +29,7 @@ const CHERRY_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
 const CHERRY_CODE = [path.join(CHERRY_ROOT, "src"), path.join(CHERRY_ROOT, "dist")];
 const FRAME_LINE = /^\s*at (?:(.+?) \()?((?:file:\/\/|node:|\/|[A-Za-z]:\\)[^()]*?):(\d+):(\d+)\)?$/;
 const NODE_MODULES = `${path.sep}node_modules${path.sep}`;
+const BUNDLE = /[\\/]node_modules[\\/]\.cache[\\/]cherry[\\/]app-[^\\/]+\.mjs$/;
 
 /** The latest bundles and their source maps (the loader tells), for runtimes that do not remap. */
 const bundles = new Map<string, string>();
@@ -44,6 +45,8 @@ const within = (file: string, dir: string) => file.startsWith(dir + path.sep);
 function kindOf(file: string): FrameKind {
   if (file.startsWith("node:") || !path.isAbsolute(file)) return "node";
   if (CHERRY_CODE.some((dir) => within(file, dir))) return "cherry";
+  // The app's own bundle (node_modules/.cache/cherry, see loader.ts) when no source map applied.
+  if (BUNDLE.test(file)) return "app";
   if (file.includes(NODE_MODULES)) return within(file, CHERRY_ROOT) ? "cherry" : "dependency";
   return "app";
 }
