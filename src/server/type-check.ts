@@ -9,7 +9,7 @@
  * turn it on.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -82,9 +82,15 @@ export interface TypeChecker {
 
 let saidHowToEnable = false;
 
-/** Starts the checker; undefined (having said once how to enable it) when TypeScript is absent. */
+/**
+ * Starts the checker; undefined when there is nothing to check (a JavaScript app module and no
+ * tsconfig.json) or, having said once how to enable it, when TypeScript is absent.
+ */
 export function startTypeChecker(options: TypeCheckOptions): TypeChecker | undefined {
   const { appDir, logger } = options;
+  // A JavaScript app without a tsconfig.json has nothing to check (and no checkJs to ask for it).
+  if (!existsSync(path.join(appDir, "tsconfig.json")) && !/\.[cm]?tsx?$/.test(options.entry))
+    return undefined;
   const typescript = findTypeScript(appDir, options.cherryDir);
   if (!typescript) {
     if (!saidHowToEnable)

@@ -157,6 +157,11 @@ describe("where typescript comes from", () => {
     const bare = tempDir({ "package.json": "{}" });
     expect(findTypeScript(bare)).toMatchObject({ from: "cherry", version: expect.stringMatching(/^\d+\./) });
 
+    // A JavaScript app without tsconfig.json: nothing to check, nothing said.
+    const js = { appDir: bare, entry: path.join(bare, "src/root.js"), logger: captureLogger() };
+    expect(startTypeChecker(js)).toBeUndefined();
+    expect(js.logger.lines).toEqual([]);
+
     // Neither: cherry installed without its devDependencies (a package tarball) and a bare app.
     const nowhere = path.join(tempDir(), "cherry.js");
     expect(findTypeScript(bare, nowhere)).toBeUndefined();
