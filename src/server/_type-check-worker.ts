@@ -22,19 +22,13 @@ const inApp = (file) => path.resolve(file).startsWith(job.appDir + path.sep);
 let configPath = ts.findConfigFile(job.appDir, ts.sys.fileExists, "tsconfig.json");
 if (configPath && !inApp(configPath)) configPath = undefined;
 const noEmit = { noEmit: true, incremental: false, composite: false, declaration: false, tsBuildInfoFile: undefined };
-let paths = {};
-if (configPath) {
-  const parsed = ts.getParsedCommandLineOfConfigFile(configPath, {}, { ...sys, onUnRecoverableConfigFileDiagnostic() {} });
-  paths = (parsed && parsed.options.paths) || {};
-}
-const extend = { ...noEmit, paths: { ...paths, cherry: [job.types] } };
 const defaults = {
   target: ts.ScriptTarget.ES2022,
   module: ts.ModuleKind.NodeNext,
   moduleResolution: ts.ModuleResolutionKind.NodeNext,
   strict: true,
   skipLibCheck: true,
-  ...extend,
+  ...noEmit,
 };
 
 let batch = [];
@@ -58,7 +52,11 @@ const reportWatchStatus = (d, _newLine, _options, errorCount) => {
 };
 const create = ts.createSemanticDiagnosticsBuilderProgram;
 const host = configPath
-  ? ts.createWatchCompilerHost(configPath, extend, sys, create, reportDiagnostic, reportWatchStatus)
+  ? ts.createWatchCompilerHost(configPath, noEmit, sys, create, reportDiagnostic, reportWatchStatus)
   : ts.createWatchCompilerHost([job.entry], defaults, sys, create, reportDiagnostic, reportWatchStatus);
+// "cherry" joins the paths of the fully resolved options (extends included) of every program.
+const createProgram = host.createProgram;
+host.createProgram = (roots, options, ...rest) =>
+  createProgram(roots, options && { ...options, paths: { ...options.paths, cherry: [job.types] } }, ...rest);
 ts.createWatchProgram(host);
 `;

@@ -147,7 +147,9 @@ export function startTypeChecker(options: TypeCheckOptions): TypeChecker | undef
           );
       } else if (fixed) logger.info(`[types] type errors fixed (checked in ${message.ms} ms)`);
       else
-        logger.info(`[types] no type errors (TypeScript ${typescript.version}, checked in ${message.ms} ms)`);
+        logger.info(
+          `[types] no type errors (TypeScript ${typescript.version} from ${typescript.from === "app" ? "the app" : "cherry"}, checked in ${message.ms} ms)`,
+        );
       options.onReport?.(errors, fixed);
     }
     previous = text;

@@ -116,7 +116,7 @@ describeWithService("the developer's pages in chromium", browserService, () => {
       await overlay.locator("h2", { hasText: "type errors fixed" }).waitFor({ timeout: 10_000 });
       console.log(`type error on the page ${shownAfter} ms after the save`);
     });
-  });
+  }, 60_000);
 
   it("lists the published paths on a 404 and explains the miss", async () => {
     const dir = await scaffold();

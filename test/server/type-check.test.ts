@@ -63,7 +63,11 @@ describe("the background type checker", () => {
     expect(checker?.pid).not.toBe(process.pid);
     expect(os.getPriority(checker?.pid)).toBeGreaterThan(os.getPriority());
     expect(await checker?.nextReport()).toEqual([]);
-    expect(app.logger.lines.some((l) => l.includes("[types] no type errors (TypeScript "))).toBe(true);
+    expect(
+      app.logger.lines.some((l) =>
+        /\[types\] no type errors \(TypeScript \d+\.\d+\.\d+ from cherry, checked in \d+ ms\)/.test(l),
+      ),
+    ).toBe(true);
 
     const report = checker?.nextReport();
     app.write("src/root.ts", BAD);
@@ -95,10 +99,18 @@ describe("the background type checker", () => {
     expect(await fixedReport).toEqual([]);
     expect(app.logger.lines.some((l) => l.includes("[types] type errors fixed"))).toBe(true);
     expect(await fixedEvent).toContain('event: typecheck\ndata: {"errors":[],"fixed":true}');
-  });
+  }, 60_000);
 
   it("uses the app's tsconfig.json with its own paths, checks imported files, and points cherry at the running one", async () => {
+    // The paths come from a base config it extends: cherry keeps them and adds its own "cherry".
+    const base = {
+      compilerOptions: {
+        // A stale absolute path, as a moved checkout leaves it: cherry replaces it with its own.
+        paths: { cherry: ["/nonexistent/cherry/dist/index.d.ts"], "#lib/*": ["./src/lib/*"] },
+      },
+    };
     const tsconfig = {
+      extends: "./tsconfig.base.json",
       compilerOptions: {
         target: "ES2022",
         module: "NodeNext",
@@ -108,14 +120,13 @@ describe("the background type checker", () => {
         skipLibCheck: true,
         // Would write a .tsbuildinfo into the app; the checker turns it off.
         incremental: true,
-        // A stale absolute path, as a moved checkout leaves it: cherry replaces it with its own.
-        paths: { cherry: ["/nonexistent/cherry/dist/index.d.ts"], "#lib/*": ["./src/lib/*"] },
       },
       include: ["src"],
     };
     app = await serveApp(
       {
         "tsconfig.json": JSON.stringify(tsconfig),
+        "tsconfig.base.json": JSON.stringify(base),
         "src/lib/price.ts": "export function price(n: number): string {\n  return n.toFixed(2);\n}\n",
         "src/root.ts": `import type { Request } from "cherry";\nimport { price } from "#lib/price.js";\nexport default class Root {\n  index(request: Request) { return price(request.sessionMap.size); }\n}\n`,
       },
@@ -141,9 +152,25 @@ describe("the background type checker", () => {
       "src/lib",
       "src/lib/price.ts",
       "src/root.ts",
+      "tsconfig.base.json",
       "tsconfig.json",
     ]);
-  });
+  }, 60_000);
+});
+
+describe("a tsconfig.json with a mistake", () => {
+  it("is reported like any type error, at its line", async () => {
+    app = await serveApp(
+      {
+        "tsconfig.json":
+          '{\n  "compilerOptions": {\n    "strict": "yes",\n    "noEmit": true,\n    "skipLibCheck": true\n  },\n  "include": ["src"]\n}\n',
+      },
+      { watch: true, typeCheck: true },
+    );
+    const errors = (await app.server.typeChecker?.nextReport()) ?? [];
+    expect(errors.map((e) => `${e.where} TS${e.code}`)).toEqual(["tsconfig.json:3:15 TS5024"]);
+    expect(errors[0].message).toBe("Compiler option 'strict' requires a value of type boolean.");
+  }, 60_000);
 });
 
 describe("where typescript comes from", () => {
@@ -172,5 +199,5 @@ describe("where typescript comes from", () => {
     const said = logger.lines.filter((l) => l.includes("type checking is off"));
     expect(said).toHaveLength(1);
     expect(said[0]).toContain("npm install -D typescript");
-  });
+  }, 60_000);
 });
