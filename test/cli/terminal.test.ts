@@ -106,6 +106,21 @@ describe("the startup banner", () => {
   });
 });
 
+/** The server instance id the live-reload stream's first event carries. */
+async function helloId(url: string): Promise<string> {
+  const controller = new AbortController();
+  const res = await fetch(`${url}/__cherry/live`, { signal: controller.signal });
+  const reader = res.body?.getReader();
+  let seen = "";
+  while (!/event: hello\ndata: .*\n/.test(seen)) {
+    const chunk = await reader?.read();
+    if (!chunk || chunk.done) break;
+    seen += new TextDecoder().decode(chunk.value);
+  }
+  controller.abort();
+  return JSON.parse(/event: hello\ndata: (.*)\n/.exec(seen)?.[1] ?? "{}").id;
+}
+
 describe.skipIf(!existsSync("/usr/bin/script"))("keyboard shortcuts on a terminal", () => {
   it("h lists them, an unknown key says so, rs and r restart on the same port, c clears, o opens, q quits with 0", async () => {
     const dir = app();
@@ -127,6 +142,9 @@ describe.skipIf(!existsSync("/usr/bin/script"))("keyboard shortcuts on a termina
       term.type("x");
       await term.waitFor(/unknown shortcut "x"; press h \+ enter for help/, mark);
 
+      // Each server start has its own id on the live-reload stream: an open tab that reconnects
+      // after a restart sees a new one and reloads (test/e2e/dev.test.ts shows it in a browser).
+      const ids = [await helloId(url)];
       for (const key of ["rs", "r"]) {
         mark = term.output().length;
         term.type(key);
@@ -134,7 +152,9 @@ describe.skipIf(!existsSync("/usr/bin/script"))("keyboard shortcuts on a termina
         expect(term.output().slice(mark)).toContain("restarting");
         expect(again).toBe(url);
         expect((await fetch(again)).status).toBe(200);
+        ids.push(await helloId(again));
       }
+      expect(new Set(ids).size).toBe(3);
 
       mark = term.output().length;
       term.type("c");
