@@ -99,7 +99,7 @@ describe("the background type checker", () => {
     expect(await fixedReport).toEqual([]);
     expect(app.logger.lines.some((l) => l.includes("[types] type errors fixed"))).toBe(true);
     expect(await fixedEvent).toContain('event: typecheck\ndata: {"errors":[],"fixed":true}');
-  }, 60_000);
+  }, 120_000);
 
   it("uses the app's tsconfig.json with its own paths, checks imported files, and points cherry at the running one", async () => {
     // The paths come from a base config it extends: cherry keeps them and adds its own "cherry".
@@ -155,7 +155,7 @@ describe("the background type checker", () => {
       "tsconfig.base.json",
       "tsconfig.json",
     ]);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe("a tsconfig.json with a mistake", () => {
@@ -170,7 +170,7 @@ describe("a tsconfig.json with a mistake", () => {
     const errors = (await app.server.typeChecker?.nextReport()) ?? [];
     expect(errors.map((e) => `${e.where} TS${e.code}`)).toEqual(["tsconfig.json:3:15 TS5024"]);
     expect(errors[0].message).toBe("Compiler option 'strict' requires a value of type boolean.");
-  }, 60_000);
+  }, 120_000);
 });
 
 describe("where typescript comes from", () => {
@@ -199,5 +199,5 @@ describe("where typescript comes from", () => {
     const said = logger.lines.filter((l) => l.includes("type checking is off"));
     expect(said).toHaveLength(1);
     expect(said[0]).toContain("npm install -D typescript");
-  }, 60_000);
+  }, 120_000);
 });
