@@ -1,4 +1,4 @@
-/// <reference types="node" />
+/// <reference types="node" preserve="true" />
 /**
  * The `cherry` package as apps see it: `import type { Request, Response } from "cherry"` type-checks
  * a handler at no run-time cost; a run-time import resolves to the running cherry.

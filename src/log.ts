@@ -56,9 +56,18 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       const line = escapeControls(raw);
       if (options.logToScreen !== false) {
         const color = status >= 500 ? kleur.red : status >= 400 ? kleur.yellow : kleur.green;
-        stdout.write(`${paint(outColor, color, line)}\n`);
+        // The time of day, as runserver and vite print it; the log file has the full ISO time.
+        const time = paint(outColor, kleur.dim, clockTime(new Date()));
+        stdout.write(`${time} ${paint(outColor, color, line)}\n`);
       }
       toFile(line);
     },
   };
+}
+
+/** `HH:MM:SS` in local time, the access log's timestamp on screen. */
+export function clockTime(date: Date): string {
+  return [date.getHours(), date.getMinutes(), date.getSeconds()]
+    .map((n) => String(n).padStart(2, "0"))
+    .join(":");
 }

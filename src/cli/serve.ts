@@ -1,11 +1,13 @@
-import { spawn } from "node:child_process";
 import type { Command } from "commander";
 import { loadConfig } from "../config/load.js";
 import type { FlagValues } from "../config/types.js";
 import { CherryError } from "../errors.js";
 import { createLogger } from "../log.js";
+import { bannerLines, browsableUrl } from "../server/banner.js";
 import { isClusterWorker, runPrimary, type WorkerMessage } from "../server/cluster.js";
-import { type RunningServer, startServer } from "../server/dev-server.js";
+import { type RunningServer, type ServeOptions, startServer } from "../server/dev-server.js";
+import { openBrowser } from "./_open.js";
+import { readShortcuts } from "./_shortcuts.js";
 
 interface ServeFlags {
   config?: string;
@@ -14,6 +16,7 @@ interface ServeFlags {
   workers?: string;
   watch?: boolean;
   liveReload?: boolean;
+  typeCheck?: boolean;
   open?: boolean;
 }
 
@@ -30,6 +33,7 @@ export function registerServe(program: Command): void {
     .option("--watch", "rebuild on change (the default with one process)")
     .option("--no-watch", "production mode: no file watching, no live reload, no stacks on error pages")
     .option("--no-live-reload", "watch mode without the browser reload script")
+    .option("--no-type-check", "watch mode without the background TypeScript checker")
     .option("--open", "open the app in a browser once it listens")
     .action((flags: ServeFlags, command: Command) => serve(flags, command));
 }
@@ -57,8 +61,17 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
       workers,
       logger,
       onListening: (url) => {
-        logger.info(`listening on ${url} (${workers} workers)`);
-        if (flags.open) openBrowser(url);
+        const banner = bannerLines({
+          url,
+          host: config.server.socketHost,
+          readyMs: performance.now(),
+          watch: false,
+          shortcuts: false,
+          mode: `${workers} workers`,
+        });
+        for (const line of banner) logger.info(line);
+        if (flags.open)
+          openBrowser(browsableUrl(url, config.server.socketHost), (reason) => logger.warn(reason));
       },
     });
     const code = await Promise.race([primary.failed, untilSignal()]);
@@ -67,16 +80,21 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
     return;
   }
 
-  let server: RunningServer;
+  // Shortcuts need a person at a terminal; a worker or a piped stdin (a process manager) gets none.
+  const shortcuts = Boolean(process.stdin.isTTY) && !isClusterWorker();
+  const options: ServeOptions = {
+    configPath: flags.config,
+    flags: cli,
+    watch,
+    liveReload: flags.liveReload !== false,
+    typeCheck: watch && flags.typeCheck !== false,
+    failOnBuildError: !watch,
+    announce: !isClusterWorker(),
+    shortcuts,
+  };
+  let server: RunningServer | undefined;
   try {
-    server = await startServer({
-      configPath: flags.config,
-      flags: cli,
-      watch,
-      liveReload: flags.liveReload !== false,
-      failOnBuildError: !watch,
-      announce: !isClusterWorker(),
-    });
+    server = await startServer(options);
   } catch (error) {
     if (isClusterWorker()) process.send?.({ cherry: "failed", exitCode: 1 } satisfies WorkerMessage);
     if ((error as { reported?: boolean }).reported) {
@@ -86,12 +104,53 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
     throw error;
   }
   if (isClusterWorker()) process.send?.({ cherry: "listening", url: server.url } satisfies WorkerMessage);
-  else if (flags.open) openBrowser(server.url);
-  const code = await untilSignal();
-  await server.close();
+  const open = () => {
+    if (server)
+      openBrowser(browsableUrl(server.url, server.config.server.socketHost), (reason) => logger.warn(reason));
+  };
+  if (!isClusterWorker() && flags.open) open();
+
+  let quit = (_code: number) => {};
+  const stopped = Promise.race([untilSignal(), new Promise<number>((resolve) => (quit = resolve))]);
+  const stopReading = shortcuts
+    ? readShortcuts(
+        process.stdin,
+        {
+          restart: async () => {
+            if (server) {
+              logger.info("restarting…");
+              await server.close();
+              // Back on the same port, so that open tabs reconnect (and reload) by themselves.
+              options.flags = pinPort(cli, config.server.socketPort, server.url);
+            }
+            server = undefined;
+            try {
+              server = await startServer(options);
+            } catch (error) {
+              logger.error(`restart failed: ${(error as Error).message}; fix it, then press r + enter`);
+              for (const line of (error as { details?: string[] }).details ?? []) logger.error(line);
+            }
+          },
+          open,
+          clear: () => process.stdout.write("\x1b[2J\x1b[3J\x1b[H"),
+          quit: () => quit(0),
+        },
+        (line) => logger.info(line),
+      )
+    : undefined;
+  const code = await stopped;
+  stopReading?.();
+  await server?.close();
   process.exitCode = code;
   // A worker's IPC channel to the primary would keep it alive after the server closed.
   if (isClusterWorker()) process.disconnect?.();
+}
+
+/** A restart keeps the port a `--port 0` (or socketPort = 0) server was given. */
+function pinPort(cli: FlagValues, configured: number, url: string): FlagValues {
+  const port = /:(\d+)$/.exec(url)?.[1];
+  if (configured !== 0 || !port) return cli;
+  return { ...cli, "server.socketPort": { value: port, flag: "--port" } };
 }
 
 function untilSignal(): Promise<number> {
@@ -99,16 +158,4 @@ function untilSignal(): Promise<number> {
     for (const signal of ["SIGINT", "SIGTERM"] as const)
       process.once(signal, () => resolve(SIGNAL_EXIT[signal]));
   });
-}
-
-function openBrowser(url: string): void {
-  const command =
-    process.platform === "darwin" ? "open" : process.platform === "win32" ? "start" : "xdg-open";
-  try {
-    spawn(command, [url], { stdio: "ignore", detached: true })
-      .on("error", () => undefined)
-      .unref();
-  } catch {
-    // No browser here (a server, CI): the URL is printed anyway.
-  }
 }

@@ -15,11 +15,14 @@ import { RamStore } from "../sessions/stores/ram.js";
 import { bindsAllInterfaces, createHostCheck } from "./_hosts.js";
 import { sameListen, sameStore, summarize } from "./_reload.js";
 import { type AppError, formatAppError } from "./app-error.js";
+import { bannerLines } from "./banner.js";
 import { type AppState, createRequestHandler } from "./handler.js";
 import { createHttpServer, listen, type ServerLimits } from "./listen.js";
 import { LiveReload } from "./live-reload.js";
 import { type AppBuilder, createAppBuilder } from "./loader.js";
+import { rootFromExport } from "./published.js";
 import { createStaticHandler, staticWarnings } from "./static.js";
+import { startTypeChecker, type TypeChecker } from "./type-check.js";
 import { UploadFolder } from "./upload.js";
 import { type ChangeBatch, watchApp } from "./watch.js";
 
@@ -34,10 +37,17 @@ export interface ServeOptions {
   logger?: Logger;
   /** How long shutdown waits for in-flight requests, in ms. */
   drainMs?: number;
-  /** Print the `listening on` line (cluster workers leave it to the primary). */
+  /** Print the banner with its `listening on` line (cluster workers leave it to the primary). */
   announce?: boolean;
+  /** The CLI reads keyboard shortcuts: the banner says `h + enter` instead of Ctrl-C. */
+  shortcuts?: boolean;
   /** Clock for session expiry, epoch ms (tests inject one instead of sleeping). */
   now?: () => number;
+  /**
+   * Watch mode: run the TypeScript checker in the background and report its errors in the terminal
+   * and on open pages (type-check.ts). Off unless asked for; the CLI asks unless `--no-type-check`.
+   */
+  typeCheck?: boolean;
   /** Client timeouts; the hardened defaults unless an embedder (or a test) needs others. */
   limits?: ServerLimits;
 }
@@ -48,9 +58,12 @@ export interface RunningServer {
   close(): Promise<void>;
   /** Resolves after the next reload (code or config) finished; for tests and benchmarks. */
   nextReload(): Promise<void>;
+  /** The background type checker, when one runs. */
+  readonly typeChecker?: TypeChecker;
 }
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const startedAt = performance.now();
   process.setSourceMapsEnabled(true);
   let config = loadConfig({ configPath: options.configPath, flags: options.flags });
   let logger =
@@ -60,12 +73,22 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   for (const warning of exposureWarnings(config, options.watch)) logger.warn(warning);
 
   const liveReload = options.watch && options.liveReload !== false ? new LiveReload() : undefined;
+  let typeChecker: TypeChecker | undefined;
+  function startChecker(): TypeChecker | undefined {
+    if (!options.watch || !options.typeCheck) return undefined;
+    return startTypeChecker({
+      appDir: config.dir,
+      entry: config.server.appModule,
+      logger,
+      onReport: (errors, fixed) => liveReload?.typeErrors(errors, fixed),
+    });
+  }
   let builder = createAppBuilder(config.server.appModule, config.dir);
   let storageBuilder = customStorageBuilder(config);
   const sessions = new SessionManager({ config: config.session, backend: {}, logger, now: options.now });
   sessions.crossProcess = locksAcrossProcesses(config);
 
-  const first = await buildApp(builder, storageBuilder);
+  const first = await buildApp(builder, storageBuilder, logger);
   const state0: AppState = {
     config,
     sessions,
@@ -151,7 +174,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       }
     }
     if (rebuild) {
-      const built = await buildApp(builder, storageBuilder);
+      const built = await buildApp(builder, storageBuilder, logger);
       if (built.ok && built.unchanged && state.root && !state.error) {
         // Same bundle as the one serving: keep it, and leave open pages alone.
         rebuild = false;
@@ -214,6 +237,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (next.server.appModule !== previous.server.appModule) {
       await builder.dispose();
       builder = createAppBuilder(next.server.appModule, next.dir);
+      await typeChecker?.close();
+      typeChecker = startChecker();
     }
     if (
       next.session.storageModule !== previous.session.storageModule ||
@@ -229,7 +254,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (!sameStore(previous, next)) {
       const old = sessions.backend.store;
       const custom =
-        next.session.storageType === "custom" ? await buildApp(builder, storageBuilder) : undefined;
+        next.session.storageType === "custom" ? await buildApp(builder, storageBuilder, logger) : undefined;
       try {
         sessions.backend = await createBackend(next, custom?.ok ? custom.custom : undefined);
         logger.info(`[sessions] store is now ${next.session.storageType || "off"}`);
@@ -250,8 +275,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
 
   const watcher = options.watch ? watchApp(config, onChange) : undefined;
   await watcher?.ready;
-  if (options.announce !== false)
-    logger.info(`listening on ${url}${options.watch ? " (watching for changes)" : ""}`);
+  typeChecker = startChecker();
+  if (options.announce !== false) {
+    const lines = bannerLines({
+      url,
+      host: config.server.socketHost,
+      readyMs: performance.now() - startedAt,
+      watch: options.watch,
+      shortcuts: options.shortcuts === true,
+    });
+    for (const line of lines) logger.info(line);
+  }
 
   return {
     get url() {
@@ -261,8 +295,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       return config;
     },
     nextReload: () => new Promise<void>((resolve) => waiters.push(resolve)),
+    get typeChecker() {
+      return typeChecker;
+    },
     async close() {
       await watcher?.close();
+      await typeChecker?.close();
       clearInterval(sweeper.timer);
       liveReload?.closeAll();
       await new Promise<void>((resolve) => {
@@ -289,14 +327,19 @@ type Built =
   | { ok: true; root: object; custom: Record<string, unknown>; unchanged: boolean }
   | { ok: false; error: AppError };
 
-async function buildApp(builder: AppBuilder, storageBuilder: AppBuilder | undefined): Promise<Built> {
+async function buildApp(
+  builder: AppBuilder,
+  storageBuilder: AppBuilder | undefined,
+  logger: Logger,
+): Promise<Built> {
   const [app, storage] = await Promise.all([builder.build(), storageBuilder?.build()]);
   if (!app.ok) return { ok: false, error: app.error };
   if (storage && !storage.ok) return { ok: false, error: storage.error };
-  const exported = app.module.default;
   let root: unknown;
   try {
-    root = typeof exported === "function" ? new (exported as new () => object)() : exported;
+    const made = rootFromExport(app.module.default);
+    root = made.root;
+    if (made.note) logger.warn(made.note);
   } catch (error) {
     const { errorFromImport } = await import("./app-error.js");
     return { ok: false, error: errorFromImport(error, "") };

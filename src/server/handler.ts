@@ -22,11 +22,14 @@ import { causeOf, generalTerms } from "./_store-answer.js";
 import { type OpenStream, openStream } from "./_stream-answer.js";
 import { isSecure } from "./_trust-proxy.js";
 import { type AppError, formatAppError } from "./app-error.js";
+import { notFoundPage, thrownErrorPage } from "./dev-pages.js";
 import { injectLiveReload, LIVE_RELOAD_PATH, type LiveReload } from "./live-reload.js";
 import { appErrorPage, errorPage } from "./pages.js";
+import { explainNotFound } from "./published.js";
 import { createRequest } from "./request.js";
 import { createResponse, responseProblem } from "./response.js";
 import { resolveRoute } from "./router.js";
+import { formatThrown } from "./stack.js";
 import type { StaticHandler } from "./static.js";
 import type { UploadFolder } from "./upload.js";
 
@@ -68,7 +71,8 @@ export function createRequestHandler(getState: () => AppState) {
         send(res, req, 500, errorPage(500, "Internal Server Error"), "text/html; charset=utf-8");
       else res.destroy();
     }
-    if (state.logger.accessEnabled === false) return;
+    // cherry's own live-reload stream is not the app's traffic: one line per open tab is noise.
+    if (state.logger.accessEnabled === false || pathname === LIVE_RELOAD_PATH) return;
     const ms = (performance.now() - started).toFixed(1);
     state.logger.access(`${req.method} ${pathname} ${status} ${ms}ms`, status);
   };
@@ -110,7 +114,13 @@ async function route(
   }
 
   const found = resolveRoute(state.root, pathname);
-  if (found.kind === "not-found") return text(res, req, 404, `The path '${pathname}' was not found.`);
+  if (found.kind === "not-found") {
+    if (state.dev && wantsHtml(req)) {
+      const html = notFoundPage(pathname, explainNotFound(state.root, pathname));
+      return send(res, req, 404, withReload(state, html), "text/html; charset=utf-8");
+    }
+    return text(res, req, 404, `The path '${pathname}' was not found.`);
+  }
   if (found.kind === "redirect") {
     res.writeHead(301, { Location: found.location + (search ? `?${search}` : "") }).end();
     return 301;
@@ -182,16 +192,16 @@ async function route(
     const unsendable = error instanceof UnsendableError;
     if (isCherryError(error, "E_SESSIONS_DISABLED")) state.logger.error(`${pathname}: ${error.message}`);
     else if (unsendable) state.logger.error(`handler for ${pathname}: ${error.message}`);
-    else state.logger.error(`handler for ${pathname} threw: ${(error as Error)?.stack ?? error}`);
-    const shown = unsendable ? error.message : ((error as Error)?.stack ?? String(error));
-    const detail = state.dev ? shown : undefined;
-    return send(
-      res,
-      req,
-      500,
-      withReload(state, errorPage(500, "Internal Server Error", detail)),
-      "text/html; charset=utf-8",
-    );
+    else
+      state.logger.error(
+        `handler for ${pathname} threw: ${state.dev ? formatThrown(error, state.config.dir) : ((error as Error)?.stack ?? error)}`,
+      );
+    const html = !state.dev
+      ? errorPage(500, "Internal Server Error")
+      : unsendable
+        ? errorPage(500, "Internal Server Error", error.message)
+        : thrownErrorPage(error, state.config.dir, req.method ?? "GET", pathname);
+    return send(res, req, 500, withReload(state, html), "text/html; charset=utf-8");
   }
 
   const status = answer.status ?? response.status;

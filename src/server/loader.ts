@@ -11,6 +11,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import { type AppError, errorFromBuild, errorFromImport } from "./app-error.js";
+import { rememberBundle } from "./stack.js";
 
 const RUNTIME_ENTRY = fileURLToPath(new URL("../index.js", import.meta.url));
 
@@ -101,6 +102,7 @@ export function createAppBuilder(entry: string, projectDir: string): AppBuilder 
           }
           writeFileSync(target, text);
         }
+        rememberBundle(file, mapText);
         let module: Record<string, unknown>;
         try {
           module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;

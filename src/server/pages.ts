@@ -1,5 +1,6 @@
 import type { AppError } from "./app-error.js";
 import { formatLocation } from "./app-error.js";
+import { stackHtml } from "./dev-pages.js";
 
 export function escapeHtml(text: string): string {
   const named: Record<string, string> = {
@@ -27,9 +28,7 @@ export function appErrorPage(error: AppError, projectDir: string): string {
     title,
     `<h1>${escapeHtml(title)}</h1><p><strong>${escapeHtml(where)}</strong></p><p>${escapeHtml(error.message)}</p>` +
       (error.frame ? `<pre>${escapeHtml(error.frame)}</pre>` : "") +
-      (error.stack && error.kind === "import"
-        ? `<details><summary>stack</summary><pre>${escapeHtml(error.stack)}</pre></details>`
-        : "") +
+      (error.stack && error.kind === "import" ? stackHtml(error.stack, projectDir) : "") +
       "<p>Fix the file and save: the page reloads by itself.</p>",
   );
 }

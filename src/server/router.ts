@@ -11,7 +11,8 @@ export type Route =
 
 const BUILTIN_PROTOTYPES = new Set<object>([Object.prototype, Function.prototype]);
 
-function isPublished(owner: object, name: string): boolean {
+/** Whether the router may reach `name` on `owner` (the rule above). */
+export function isPublished(owner: object, name: string): boolean {
   if (name === "" || name.startsWith("_") || name === "constructor") return false;
   for (let o: object | null = owner; o && !BUILTIN_PROTOTYPES.has(o); o = Object.getPrototypeOf(o)) {
     if (Object.hasOwn(o, name)) return true;

@@ -50,6 +50,7 @@ export async function serveApp(
     flags?: FlagValues;
     now?: () => number;
     limits?: ServerLimits;
+    typeCheck?: boolean;
   } = {},
 ): Promise<TestApp> {
   const cfg = files["RootServer.cfg"] ?? "";
@@ -67,6 +68,7 @@ export async function serveApp(
     flags: options.flags,
     now: options.now,
     limits: options.limits,
+    typeCheck: options.typeCheck,
     logger,
     drainMs: 2000,
   });
