@@ -226,11 +226,9 @@ const redisUp = (await redis()).available || REQUIRE_SERVICES;
 const postgresUp = (await postgres()).available || REQUIRE_SERVICES;
 
 describe("cherry init --storage: every variant counts 1, 2, 3", () => {
-  it.each(["ram", "file", "cookie", "sqlite", "redis", "postgres"])("%s", async (storage) => {
-    if ((storage === "redis" && !redisUp) || (storage === "postgres" && !postgresUp)) {
-      console.warn(`[test] init --storage ${storage}: service absent, not served`);
-      return;
-    }
+  it.for(["ram", "file", "cookie", "sqlite", "redis", "postgres"])("%s", async (storage, ctx) => {
+    if ((storage === "redis" && !redisUp) || (storage === "postgres" && !postgresUp))
+      ctx.skip(`${storage} is not reachable at 127.0.0.1`);
     const { cwd } = await init(["app", "--storage", storage]);
     const dir = path.join(cwd, "app");
     const cfgFile = path.join(dir, "RootServer.cfg");
