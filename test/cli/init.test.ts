@@ -190,6 +190,12 @@ describe("cherry init", () => {
     const server = await serveInit(path.join(cwd, "login"));
     try {
       const browser = new Client(server.url);
+      const loginPage = await browser.text("/");
+      expect(loginPage).toMatch(/Demo account: <code>ada<\/code> \/ <code>lovelace<\/code>/);
+      expect(loginPage).toContain('<link rel="stylesheet" href="/static/style.css">');
+      const css = await browser.get("/static/style.css");
+      expect(css.status).toBe(200);
+      expect(css.headers.get("content-type")).toContain("text/css");
       expect((await browser.get("/secret")).status).toBe(401);
       const form = { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" } };
       const bad = await browser.get("/login", { ...form, body: "name=ada&password=nope" });
