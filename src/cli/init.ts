@@ -36,7 +36,8 @@ export function registerInit(program: Command): void {
         process.stderr.write(
           `the session secret is in ${path.join(shown, result.secretFile)} (mode 0600, git-ignored): never commit it; in production set CHERRY_SESSION_SECRET in the environment\n`,
         );
-      const cd = shown === "." ? "" : `cd ${shown} && `;
+      const quoted = /^[\w./-]+$/.test(shown) ? shown : `'${shown.replace(/'/g, "'\\''")}'`;
+      const cd = shown === "." ? "" : `cd ${quoted} && `;
       process.stderr.write(`next: ${cd}npm install && npm run dev\n`);
     });
 }

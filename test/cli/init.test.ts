@@ -92,7 +92,8 @@ describe("cherry init", () => {
   });
 
   it("names the package.json after the folder in a form npm accepts", async () => {
-    const { cwd } = await init(["My Shop.v2"]);
+    const { cwd, stderr } = await init(["My Shop.v2"]);
+    expect(stderr).toContain("next: cd 'My Shop.v2' && npm install && npm run dev");
     const pkg = JSON.parse(readFileSync(path.join(cwd, "My Shop.v2/package.json"), "utf8"));
     expect(pkg.name).toBe("my-shop.v2");
     const dotted = await init([".hidden_app"]);
