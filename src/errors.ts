@@ -15,7 +15,9 @@ export type ErrorCode =
   | "E_SESSION_LOCK_TIMEOUT"
   | "E_SESSION_NOT_FOUND"
   | "E_TEMPLATE"
-  | "E_TARGET_NOT_EMPTY";
+  | "E_TARGET_NOT_EMPTY"
+  | "E_SCAFFOLD"
+  | "E_ABORTED";
 
 /** Exit code the CLI uses for each error that reaches the top level (DESIGN.md §5). */
 const EXIT_CODES: Partial<Record<ErrorCode, number>> = {

@@ -23,3 +23,34 @@ export function formatRelative(ms: number): string {
   const text = `${Math.floor(abs / size)}${unit}`;
   return ms >= 0 ? `in ${text}` : `${text} ago`;
 }
+
+const pad2 = (n: number) => String(n).padStart(2, "0");
+
+/**
+ * `2026-11-29 15:04:05 +01:00`: a moment in the local time zone (TZ), with its offset so that it
+ * is unambiguous; `sessions ls` and `sessions show` print every time this way.
+ */
+export function formatTime(ms: number): string {
+  const d = new Date(ms);
+  const offset = -d.getTimezoneOffset();
+  const sign = offset >= 0 ? "+" : "-";
+  const zone = `${sign}${pad2(Math.floor(Math.abs(offset) / 60))}:${pad2(Math.abs(offset) % 60)}`;
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())} ${zone}`;
+}
+
+/** Pads each column but the last to its widest cell; `right` lists the columns aligned right. */
+export function formatColumns(rows: string[][], right: ReadonlySet<number> = new Set()): string[] {
+  const widths: number[] = [];
+  for (const row of rows)
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  return rows.map((row) =>
+    row
+      .map((cell, i) =>
+        i === row.length - 1 ? cell : right.has(i) ? cell.padStart(widths[i]) : cell.padEnd(widths[i]),
+      )
+      .join("  ")
+      .trimEnd(),
+  );
+}

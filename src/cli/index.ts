@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { Command, CommanderError } from "commander";
 import { escapeControls } from "../_escape.js";
 import { reportError } from "./_run.js";
+import { suggestUnknownCommands } from "./_suggest-command.js";
 import { registerConfig } from "./config.js";
 import { registerInit } from "./init.js";
 import { registerServe } from "./serve.js";
@@ -25,12 +26,14 @@ export function createProgram(): Command {
   registerServe(program);
   registerSessions(program);
   registerConfig(program);
+  suggestUnknownCommands(program);
   for (const command of program.commands) inheritBehaviour(command);
   return program;
 }
 
 function inheritBehaviour(command: Command): void {
   command.exitOverride().showSuggestionAfterError(true);
+  suggestUnknownCommands(command);
   command.configureOutput(command.parent?.configureOutput() ?? {});
   for (const sub of command.commands) inheritBehaviour(sub);
 }

@@ -8,6 +8,7 @@ interface InitFlags {
   template?: string;
   storage?: string;
   force?: boolean;
+  overwrite?: boolean;
 }
 
 export function registerInit(program: Command): void {
@@ -17,21 +18,27 @@ export function registerInit(program: Command): void {
     .argument("[dir]", "folder to create (default: asks on a terminal, else the current folder)")
     .option("-t, --template <name>", `template: ${listTemplates().join(", ")} (default: counter)`)
     .option("--storage <type>", `session store: ${INIT_STORAGES.join(", ")}`)
-    .option("--force", "write into a non-empty folder (never deletes anything)")
+    .option("--force", "write into a non-empty folder, keeping files that differ from the template")
+    .option("--overwrite", "like --force, and replace files that differ from the template")
     .action(async (dir: string | undefined, flags: InitFlags) => {
       const target = dir ?? (await ask("Folder for the new app", "my-app")) ?? ".";
-      const result = initApp({
-        dir: target,
-        template: flags.template,
-        storage: flags.storage,
-        force: flags.force,
-      });
+      const result = initApp({ dir: target, ...flags });
       const shown = path.relative(process.cwd(), result.dir) || ".";
-      process.stderr.write(`created ${flags.template ?? "counter"} app in ${shown}:\n`);
-      for (const file of result.files) process.stdout.write(`  ${path.join(shown, file)}\n`);
-      const config = path.join(shown, "RootServer.cfg");
-      const install = flags.template === "custom-store" ? `cd ${shown} && npm install && cd - && ` : "";
-      process.stderr.write(`next: ${install}${selfCommand()} serve -c ${config}\n`);
+      process.stderr.write(`${flags.template ?? "counter"} app in ${shown}:\n`);
+      for (const file of result.files)
+        process.stdout.write(`  ${file.status.padEnd(11)} ${path.join(shown, file.path)}\n`);
+      const kept = result.files.filter((f) => f.status === "kept").length;
+      if (kept > 0)
+        process.stderr.write(
+          `kept ${kept} file(s) that differ from the template; --overwrite replaces them\n`,
+        );
+      if (result.secretFile)
+        process.stderr.write(
+          `the session secret is in ${path.join(shown, result.secretFile)} (mode 0600, git-ignored): never commit it; in production set CHERRY_SESSION_SECRET in the environment\n`,
+        );
+      const quoted = /^[\w./-]+$/.test(shown) ? shown : `'${shown.replace(/'/g, "'\\''")}'`;
+      const cd = shown === "." ? "" : `cd ${quoted} && `;
+      process.stderr.write(`next: ${cd}npm install && npm run dev\n`);
     });
 }
 
@@ -45,11 +52,4 @@ async function ask(question: string, fallback: string): Promise<string | undefin
   } finally {
     rl.close();
   }
-}
-
-/** `cherry` when run through the installed bin, else the exact `node …/bin/cherry.js`. */
-function selfCommand(): string {
-  const script = process.argv[1] ?? "cherry";
-  if (path.basename(script) === "cherry") return "cherry";
-  return `node ${path.relative(process.cwd(), script) || script}`;
 }

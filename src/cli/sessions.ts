@@ -1,17 +1,20 @@
 import { readdirSync } from "node:fs";
+import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { Presets, SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import kleur from "kleur";
 import { escapeControls } from "../_escape.js";
+import { redact } from "../config/index.js";
 import { loadConfig } from "../config/load.js";
+import type { CherryConfig } from "../config/types.js";
 import { CherryError } from "../errors.js";
 import { colorFor } from "../log.js";
 import { openAdminStore, sessionPath } from "../sessions/admin.js";
 import { isSessionId } from "../sessions/ids.js";
 import type { SessionStore } from "../sessions/store.js";
 import { FileStore } from "../sessions/stores/file.js";
-import { formatBytes, formatCount, formatRelative } from "./_format.js";
+import { formatBytes, formatColumns, formatCount, formatRelative, formatTime } from "./_format.js";
 
 interface Flags {
   config?: string;
@@ -48,17 +51,47 @@ export function registerSessions(program: Command): void {
     .option("--yes", "do not ask before --all on a terminal")
     .option("--dry-run", "report what would go, remove nothing")
     .option("--json", '{"removed": N, "kept": N} on stdout')
-    .action((flags: Flags) => withStore(flags, (store) => purge(store, flags)));
+    .action((flags: Flags) => withStore(flags, (store, config) => purge(store, config, flags)));
 }
 
-async function withStore(flags: Flags, run: (store: SessionStore) => Promise<void>): Promise<void> {
+async function withStore(
+  flags: Flags,
+  run: (store: SessionStore, config: CherryConfig) => Promise<void>,
+): Promise<void> {
   const config = loadConfig({ configPath: flags.config });
   const store = await openAdminStore(config);
   try {
-    await run(store);
+    await run(store, config);
     reportForeign(store);
   } finally {
     await store.close?.();
+  }
+}
+
+/** How many sessions a listing store holds (expired ones too); undefined when it cannot list. */
+async function countSessions(store: SessionStore): Promise<number | undefined> {
+  if (!store.list) return undefined;
+  let n = 0;
+  for await (const _ of store.list()) n++;
+  return n;
+}
+
+/** "the file store in sessions/": which store a question is about, with no password in it. */
+function describeStore(config: CherryConfig): string {
+  const s = config.session;
+  const rel = (p: string) => path.relative(process.cwd(), p) || ".";
+  switch (s.storageType) {
+    case "file":
+      return `the file store in ${rel(s.storageFileDir)}${path.sep}`;
+    case "sqlite":
+      return `the sqlite store ${rel(s.storageFile)}`;
+    case "redis":
+    case "postgres":
+      return `the ${s.storageType} store at ${redact(s.storageUrl)}`;
+    case "custom":
+      return `the custom store of ${rel(s.storageModule || config.server.appModule)}`;
+    default:
+      return `the ${s.storageType} store`;
   }
 }
 
@@ -142,24 +175,43 @@ async function list(store: SessionStore, flags: Flags): Promise<void> {
   const color = colorFor(process.stdout);
   const dim = (s: string) => (color ? kleur.dim(s) : s);
   const red = (s: string) => (color ? kleur.red(s) : s);
-  await write(`${dim(`${"ID".padEnd(40)}  ${"EXPIRES".padEnd(32)}  ${"SIZE".padStart(8)}  KEYS`)}\n`);
-  let shown = 0;
+  // A table is read by a person: sorted by expiry (expired first, longest-lived last, next to the
+  // prompt) with padded columns, so it is gathered first; --json streams in the store's order.
+  const rows: { expiresAt: number; cells: string[] }[] = [];
+  let expiredCount = 0;
   for await (const s of store.list()) {
     const expired = s.expiresAt <= now;
     if (flags.expired && !expired) continue;
+    if (expired) expiredCount++;
     const data = s.data ?? (await store.get(s.id))?.data;
     // Keys are the app's (or a visitor's) text: shown escaped, never as control sequences (_escape.ts).
     const keys = data ? escapeControls(Object.keys(data).join(", ")) : red("(unreadable)");
-    const when = `${formatRelative(s.expiresAt - now)} ${dim(new Date(s.expiresAt).toISOString().slice(0, 19).replace("T", " "))}`;
     const mark = expired ? red(" expired") : "";
-    await write(
-      `${s.id}  ${when.padEnd(32 + (color ? 9 : 0))}  ${formatBytes(s.bytes).padStart(8)}  ${keys}${mark}\n`,
-    );
-    shown++;
+    rows.push({
+      expiresAt: s.expiresAt,
+      cells: [
+        s.id,
+        formatRelative(s.expiresAt - now),
+        formatTime(s.expiresAt),
+        formatBytes(s.bytes),
+        `${keys}${mark}`,
+      ],
+    });
   }
+  rows.sort((a, b) => a.expiresAt - b.expiresAt);
+  const [header, ...lines] = formatColumns(
+    [["ID", "EXPIRES", "AT", "SIZE", "KEYS"], ...rows.map((r) => r.cells)],
+    new Set([3]),
+  );
+  await write(`${dim(header)}\n`);
+  for (const line of lines) await write(`${line}\n`);
   await end();
+  const shown = rows.length;
+  const noun = `session${shown === 1 ? "" : "s"}`;
   process.stderr.write(
-    `${formatCount(shown)} session${shown === 1 ? "" : "s"}${flags.expired ? " expired" : ""}\n`,
+    flags.expired
+      ? `${formatCount(shown)} expired ${noun}\n`
+      : `${formatCount(shown)} ${noun}, ${formatCount(expiredCount)} expired${expiredCount > 0 ? " (cherry sessions purge removes them)" : ""}\n`,
   );
 }
 
@@ -184,7 +236,7 @@ async function show(store: SessionStore, id: string, flags: Flags): Promise<void
   }
   process.stdout.write(`id:       ${id}\n`);
   process.stdout.write(
-    `expires:  ${new Date(record.expiresAt).toISOString()} (${formatRelative(record.expiresAt - Date.now())})${expired ? " expired" : ""}\n`,
+    `expires:  ${formatTime(record.expiresAt)} (${formatRelative(record.expiresAt - Date.now())})${expired ? " expired" : ""}\n`,
   );
   if (file) process.stdout.write(`file:     ${escapeControls(file)}\n`);
   process.stdout.write(
@@ -192,16 +244,21 @@ async function show(store: SessionStore, id: string, flags: Flags): Promise<void
   );
 }
 
-async function purge(store: SessionStore, flags: Flags): Promise<void> {
+async function purge(store: SessionStore, config: CherryConfig, flags: Flags): Promise<void> {
   if (!store.purge) throw new CherryError("E_STORE_UNSUPPORTED", "this store cannot purge");
   if (flags.all && !flags.dryRun && !flags.yes && process.stdin.isTTY && process.stderr.isTTY) {
+    const count = await countSessions(store);
+    const what =
+      count === undefined ? "EVERY session" : `all ${formatCount(count)} session${count === 1 ? "" : "s"}`;
     const rl = createInterface({ input: process.stdin, output: process.stderr });
-    const answer = await rl.question("Remove EVERY session, logging every user out? [y/N] ");
+    const answer = await rl.question(
+      `Remove ${what} of ${escapeControls(describeStore(config))}, logging every user out? [y/N] `,
+    );
     rl.close();
-    if (!/^y(es)?$/i.test(answer.trim())) {
-      process.stderr.write("nothing removed\n");
-      return;
-    }
+    if (!/^y(es)?$/i.test(answer.trim()))
+      throw new CherryError("E_ABORTED", "nothing removed (--all not confirmed)", {
+        hint: "--yes skips the question in scripts",
+      });
   }
   const started = performance.now();
   const bar = progressBar(store);

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { CherryError } from "../errors.js";
+import { readDotenv } from "./_dotenv.js";
 import { parseIni } from "./parse.js";
 import { resolveConfig } from "./resolve.js";
 import type { CherryConfig, FlagValues } from "./types.js";
@@ -37,14 +38,24 @@ export function loadConfig(options: LoadConfigOptions = {}): CherryConfig {
   const result = resolveConfig(parseIni(text), {
     file,
     displayName,
-    env: options.env ?? process.env,
+    env: { ...readDotenv(path.dirname(file)), ...(options.env ?? process.env) },
     flags: options.flags,
   });
   if (!result.config) {
     const count = result.problems.length;
-    throw new CherryError("E_CONFIG_INVALID", `${displayName}: ${count} problem${count === 1 ? "" : "s"}`, {
-      details: result.problems,
-    });
+    throw new CherryError(
+      "E_CONFIG_INVALID",
+      `${origins(result.problems, displayName)}: ${count} problem${count === 1 ? "" : "s"}`,
+      {
+        details: result.problems,
+      },
+    );
   }
   return result.config;
+}
+
+/** What the headline blames: the file, a flag or an environment variable, as the problems say. */
+function origins(problems: string[], displayName: string): string {
+  const named = problems.map((p) => /^(flag \S+|env \S+):/.exec(p)?.[1] ?? displayName);
+  return [...new Set(named)].join(", ");
 }

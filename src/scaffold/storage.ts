@@ -3,7 +3,11 @@ import { randomBytes } from "node:crypto";
 export const INIT_STORAGES = ["ram", "file", "cookie", "sqlite", "redis", "postgres"] as const;
 export type InitStorage = (typeof INIT_STORAGES)[number];
 
-/** The [session] lines for `cherry init --storage TYPE`; cookie gets a fresh random secret. */
+/**
+ * The [session] lines for `cherry init --storage TYPE`. The cookie store's secret is not among them:
+ * RootServer.cfg is committed with the app, so the secret goes to the git-ignored `.env` beside it
+ * (see secretEnvFile), which cherry reads as the environment (src/config/_dotenv.ts).
+ */
 export function storageLines(storage: InitStorage): string[] {
   switch (storage) {
     case "ram":
@@ -11,7 +15,10 @@ export function storageLines(storage: InitStorage): string[] {
     case "file":
       return ["storageType = file", "storageFileDir = sessions"];
     case "cookie":
-      return ["storageType = cookie", `secret = ${randomBytes(36).toString("base64url")}`];
+      return [
+        "storageType = cookie",
+        "; secret: CHERRY_SESSION_SECRET, read from the environment or from .env (git-ignored, never commit it)",
+      ];
     case "sqlite":
       return ["storageType = sqlite", "storageFile = sessions.db"];
     case "redis":
@@ -19,6 +26,21 @@ export function storageLines(storage: InitStorage): string[] {
     case "postgres":
       return ["storageType = postgres", "storageUrl = postgres://postgres@127.0.0.1:5432/postgres"];
   }
+}
+
+/**
+ * The `.env` text holding a generated secret, for the stores that need one (cookie: a fresh random
+ * key of 36 bytes, 48 base64url characters, above the 32 the store requires); undefined otherwise.
+ */
+export function secretEnvFile(storage: InitStorage): string | undefined {
+  if (storage !== "cookie") return undefined;
+  return [
+    "# Secrets of this app: git-ignored, mode 0600. Never commit this file.",
+    "# cherry reads CHERRY_<SECTION>_<KEY> lines here; a variable set in the environment wins.",
+    "# In production set CHERRY_SESSION_SECRET in the environment instead.",
+    `CHERRY_SESSION_SECRET=${randomBytes(36).toString("base64url")}`,
+    "",
+  ].join("\n");
 }
 
 const STORE_KEYS = /^\s*(storageType|storageFileDir|storageFile|storageUrl|storageModule|secret)\s*=/;

@@ -85,7 +85,8 @@ export function locateInStack(stack: string): { file: string; line: number; colu
   return undefined;
 }
 
-function withFrame(error: AppError): AppError {
+/** `error` with a code frame of its file around its line, when both are known and readable. */
+export function withFrame(error: AppError): AppError {
   if (!error.file || !error.line) return error;
   try {
     const lines = readFileSync(error.file, "utf8").split(/\r?\n/);

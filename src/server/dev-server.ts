@@ -101,7 +101,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     ...(first.ok ? { root: first.root } : { error: first.error }),
   };
   try {
-    sessions.backend = await createBackend(config, first.ok ? first.custom : undefined);
+    // A custom store whose module did not load has nothing to check exports on: its build error
+    // (state0.error) is the cause to report, not "does not export saveSessionData, …".
+    if (first.ok || config.session.storageType !== "custom")
+      sessions.backend = await createBackend(config, first.ok ? first.custom : undefined);
   } catch (error) {
     if (!isCherryError(error, "E_APP_BUILD") || !first.ok) {
       // The store is unreachable at startup: say so and leave nothing running behind.
@@ -116,6 +119,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     logger.error(formatAppError(state0.error, config.dir));
     if (options.failOnBuildError) {
       await builder.dispose();
+      await storageBuilder?.dispose();
       throw Object.assign(new Error("the app does not build"), { reported: true });
     }
   }
@@ -256,6 +260,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       const custom =
         next.session.storageType === "custom" ? await buildApp(builder, storageBuilder, logger) : undefined;
       try {
+        if (custom && !custom.ok) throw new Error(formatAppError(custom.error, next.dir));
         sessions.backend = await createBackend(next, custom?.ok ? custom.custom : undefined);
         logger.info(`[sessions] store is now ${next.session.storageType || "off"}`);
         await old?.close?.();

@@ -10,7 +10,8 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
-import { type AppError, errorFromBuild, errorFromImport } from "./app-error.js";
+import { explainImportFailure } from "./_import-failure.js";
+import { type AppError, errorFromBuild, errorFromImport, withFrame } from "./app-error.js";
 import { rememberBundle } from "./stack.js";
 
 const RUNTIME_ENTRY = fileURLToPath(new URL("../index.js", import.meta.url));
@@ -107,7 +108,11 @@ export function createAppBuilder(entry: string, projectDir: string): AppBuilder 
         try {
           module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
         } catch (error) {
-          return { ok: false, error: errorFromImport(error, entry, { file, map: mapText }), ms: elapsed() };
+          const missing = explainImportFailure(error, projectDir, result.metafile.inputs);
+          const appError = missing
+            ? withFrame({ kind: "import", ...missing })
+            : errorFromImport(error, entry, { file, map: mapText });
+          return { ok: false, error: appError, ms: elapsed() };
         } finally {
           removeOlder(outDir, tag, n);
         }

@@ -5,6 +5,7 @@
  */
 import type { CherryConfig } from "../config/types.js";
 import { CherryError } from "../errors.js";
+import { formatLocation } from "../server/app-error.js";
 import { createAppBuilder } from "../server/loader.js";
 import { createBackend } from "./create-backend.js";
 import type { SessionStore } from "./store.js";
@@ -29,7 +30,10 @@ export async function openAdminStore(config: CherryConfig): Promise<SessionStore
     const builder = createAppBuilder(entry, config.dir);
     const built = await builder.build();
     await builder.dispose();
-    if (!built.ok) throw new CherryError("E_APP_BUILD", `cannot load ${entry}: ${built.error.message}`);
+    if (!built.ok) {
+      const where = formatLocation(built.error, config.dir) || entry;
+      throw new CherryError("E_APP_BUILD", `cannot load ${where}: ${built.error.message}`);
+    }
     custom = built.module;
   }
   const backend = await createBackend(config, custom);

@@ -141,6 +141,17 @@ export default class Root {
     const sessionCookie = async () => (await context.cookies()).find((c) => c.name === "CherryPySession");
     try {
       await page.goto(server.url);
+      // The form says which account to try, and its stylesheet is applied (not the browser's defaults).
+      expect(await page.textContent("#demo")).toMatch(/ada.*lovelace/);
+      const styled = await page.evaluate(() => ({
+        button: getComputedStyle(document.querySelector("#login") as Element).backgroundColor,
+        card: getComputedStyle(document.querySelector("main") as Element).boxShadow,
+        font: getComputedStyle(document.body).fontFamily,
+      }));
+      expect(styled.button).toBe("rgb(59, 111, 216)");
+      expect(styled.card).not.toBe("none");
+      expect(styled.font).toContain("system-ui");
+      await page.screenshot({ path: path.join(ARTIFACTS, "login-form.png") });
       await page.fill("#name", "ada");
       await page.fill("#password", "wrong");
       await page.click("#login");

@@ -3,8 +3,16 @@ import type { Request, Response } from "cherry";
 // Demo accounts. A real app checks a password hash (node:crypto scrypt) from its database.
 const USERS: Record<string, string> = { ada: "lovelace", grace: "hopper" };
 
-const page = (title: string, body: string) =>
-  `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body>${body}</body></html>`;
+const page = (title: string, body: string) => `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>${title}</title>
+  <link rel="stylesheet" href="/static/style.css">
+</head>
+<body><main><h1>${title}</h1>${body}</main></body>
+</html>`;
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -16,14 +24,15 @@ export default class Root {
         "Welcome",
         `<p id="who">Logged in as ${escapeHtml(user)}.</p><p><a href="/secret">Secret page</a></p><form method="post" action="/logout"><button id="logout">Log out</button></form>`,
       );
-    const error = request.params.error ? `<p id="error">Wrong name or password.</p>` : "";
+    const error = request.params.error ? `<p id="error" class="error">Wrong name or password.</p>` : "";
     return page(
       "Log in",
       `${error}<form method="post" action="/login">
-  <label>Name <input name="name" id="name" autocomplete="username"></label>
-  <label>Password <input name="password" id="password" type="password" autocomplete="current-password"></label>
+  <label>Name <input name="name" id="name" autocomplete="username" required autofocus></label>
+  <label>Password <input name="password" id="password" type="password" autocomplete="current-password" required></label>
   <button id="login">Log in</button>
-</form>`,
+</form>
+<p class="hint" id="demo">Demo account: <code>ada</code> / <code>lovelace</code> (or <code>grace</code> / <code>hopper</code>).</p>`,
     );
   }
 
