@@ -19,7 +19,7 @@ export type ErrorCode =
   | "E_SCAFFOLD"
   | "E_ABORTED";
 
-/** Exit code the CLI uses for each error that reaches the top level (DESIGN.md §5). */
+/** Exit code the CLI uses for each error that reaches the top level (docs/contract.md §5). */
 const EXIT_CODES: Partial<Record<ErrorCode, number>> = {
   E_CONFIG_INVALID: 2,
   E_CONFIG_NOT_FOUND: 2,

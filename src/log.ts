@@ -2,7 +2,7 @@ import { appendFileSync } from "node:fs";
 import kleur from "kleur";
 import { escapeControls } from "./_escape.js";
 
-/** Colour only on a terminal and never with NO_COLOR (DESIGN.md §5). */
+/** Colour only on a terminal and never with NO_COLOR (docs/contract.md §5). */
 export function colorFor(stream: NodeJS.WriteStream): boolean {
   return Boolean(stream.isTTY) && !("NO_COLOR" in process.env) && process.env.TERM !== "dumb";
 }

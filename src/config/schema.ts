@@ -1,5 +1,5 @@
 /**
- * Every key of RootServer.cfg (DESIGN.md §1): its type, default and meaning. The README's config
+ * Every key of RootServer.cfg (docs/contract.md §1): its type, default and meaning. The README's config
  * reference is rendered from this table and a test fails when the two drift apart. It is one entry a
  * key, CherryPy 0.10's whole list included, which is why the file is longer than most.
  */

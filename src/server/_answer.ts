@@ -1,5 +1,5 @@
 /**
- * A handler's return value, sorted into what cherry sends (DESIGN.md §2 and the README's "Return
+ * A handler's return value, sorted into what cherry sends (docs/contract.md §2 and the README's "Return
  * values"): bytes, a stream of chunks, a file, or a web `Response` (its status and headers, then one of
  * those). Anything else is refused with a message naming its type, never serialized: JSON of a class
  * instance is its internals (`{}` for a Response, flags and paths for a file stream).

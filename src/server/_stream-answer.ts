@@ -2,7 +2,7 @@
  * Streamed bodies: a Node Readable, a web ReadableStream, an async iterable or a generator, read one
  * chunk at a time. The first chunk is read before anything is sent, so that a source failing at once
  * is still an ordinary 500 and the session is committed after the code before the first `yield` ran
- * (DESIGN.md §3 rule 5: saved before the first byte is sent). The rest is written as it comes, waiting
+ * (docs/contract.md §3 rule 5: saved before the first byte is sent). The rest is written as it comes, waiting
  * for `drain` whenever the socket is full; a client that goes away stops the source (`return()` on its
  * iterator: a Readable is destroyed, a ReadableStream cancelled, a generator's `finally` runs).
  */

@@ -9,7 +9,7 @@ import { nonSocketAt, notASocketMessage, probeSocket } from "./_socket-file.js";
 
 type Listener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
-/** How long a client may take, in ms. Not config keys (DESIGN.md fixes those): the hardened defaults. */
+/** How long a client may take, in ms. Not config keys (docs/contract.md §1 lists those): the hardened defaults. */
 export interface ServerLimits {
   /** From connection (or the previous request) to the end of the headers: slow-header clients. */
   headersTimeoutMs: number;

@@ -5,7 +5,7 @@ import type { SessionMap } from "../sessions/session-map.js";
 import type { Params } from "./_body.js";
 import type { UploadedFile } from "./upload.js";
 
-/** What a handler receives first (DESIGN.md §2). */
+/** What a handler receives first (docs/contract.md §2). */
 export interface Request {
   readonly method: string;
   /** The URL path, percent-encoded as received, without the query string. */

@@ -2,7 +2,7 @@ import { validateHeaderName, validateHeaderValue } from "node:http";
 import path from "node:path";
 import encodeUrl from "encodeurl";
 
-/** What a handler receives second (DESIGN.md §2): status, headers, redirects and files. */
+/** What a handler receives second (docs/contract.md §2): status, headers, redirects and files. */
 export interface Response {
   /** An integer from 200 to 599; anything else is a handler error (checked before the session is saved). */
   status: number;

@@ -1,5 +1,5 @@
 /**
- * CherryPy object publishing (DESIGN.md §2): `/` calls `index`, `/a/b` calls `b` on the object held
+ * CherryPy object publishing (docs/contract.md §2): `/` calls `index`, `/a/b` calls `b` on the object held
  * in `a`, `/a/` calls `a.index`. Names starting with `_`, `constructor` and anything that only exists
  * on Object.prototype or Function.prototype are never reachable.
  */

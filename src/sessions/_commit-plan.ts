@@ -3,7 +3,7 @@
  * cookie, from the session's state and the clock alone (no I/O), so that every rule can be read
  * here and tested as a truth table (test/sessions/commit-plan.test.ts). The predicates are named
  * after express-session's (shouldSave, shouldTouch, shouldSetCookie, shouldDestroy); the rules are
- * DESIGN.md §3: lazy (rule 3), sliding expiry (4), saved only when changed, nothing on error (5),
+ * docs/contract.md §3: lazy (rule 3), sliding expiry (4), saved only when changed, nothing on error (5),
  * the cookie (8).
  */
 

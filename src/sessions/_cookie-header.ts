@@ -28,7 +28,7 @@ function attributes(config: SessionConfig, secure: boolean, maxAgeSeconds: numbe
 }
 
 /**
- * The session cookie of DESIGN.md §3 rule 8, with the [session] cookie* options. `value` is an id
+ * The session cookie of docs/contract.md §3 rule 8, with the [session] cookie* options. `value` is an id
  * or a base64url seal: cookie-safe characters only, so it needs no encoding.
  */
 export function sessionCookie(

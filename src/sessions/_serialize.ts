@@ -7,7 +7,7 @@ export interface Serialized {
 }
 
 /**
- * JSON for every store but ram (DESIGN.md §3 rule 6), built key by key so that a value that cannot
+ * JSON for every store but ram (docs/contract.md §3 rule 6), built key by key so that a value that cannot
  * be stored fails with its key named instead of vanishing silently. Keys come out in the order
  * JSON.parse gives them back (integer-like keys first, ascending, as for any JS object), so a
  * session read and written again unchanged yields the same text: changes are judged on that text.

@@ -1,5 +1,5 @@
 /**
- * The session manager owns everything stores must not repeat (STYLE.md): ids, expiry, locking,
+ * The session manager owns everything stores must not repeat (docs/architecture.md): ids, expiry, locking,
  * group commit, and which sessions regenerate() or destroy() just removed. What a request does
  * with its session at the end is planned in _commit-plan.ts and carried out by finish(), the one
  * entry point to the store; each backend kind is a RecordKeeper (_keepers.ts), so nothing here asks

@@ -14,7 +14,7 @@ import { newSessionId } from "./ids.js";
 import { SessionMap } from "./session-map.js";
 import type { StoredSession } from "./store.js";
 
-/** `request.session` (DESIGN.md §2). */
+/** `request.session` (docs/contract.md §2). */
 export interface Session {
   readonly id: string;
   readonly isNew: boolean;

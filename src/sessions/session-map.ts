@@ -5,7 +5,7 @@ import type { MapState } from "./_map-state.js";
 export const SESSION_ID_KEY = "_sessionId";
 
 /**
- * `request.sessionMap`: the session's dictionary (DESIGN.md §2). Reading the id or any key marks the
+ * `request.sessionMap`: the session's dictionary (docs/contract.md §2). Reading the id or any key marks the
  * session as used (for `Vary: Cookie`); writing marks it changed.
  */
 export class SessionMap {

@@ -34,7 +34,7 @@ afterAll(() => app.close());
 const get = (path: string, init?: RequestInit) =>
   fetch(new URL(path, app.url), { redirect: "manual", ...init });
 
-describe("object publishing (DESIGN.md §2)", () => {
+describe("object publishing (docs/contract.md §2)", () => {
   it.each([
     ["/", 200, "<p>home</p>"],
     ["/hello?name=ada", 200, "hello ada"],

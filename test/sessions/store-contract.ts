@@ -1,5 +1,5 @@
 /**
- * The one store contract (STYLE.md): every store's test file calls describeStoreContract in a few
+ * The one store contract (docs/architecture.md): every store's test file calls describeStoreContract in a few
  * lines. A case a store cannot run is skipped with its reason, visibly.
  */
 import { describe, expect, it } from "vitest";

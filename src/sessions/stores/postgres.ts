@@ -4,7 +4,7 @@
  *
  * The data column is `json`, which keeps the text as written: every string JSON can carry round-trips
  * (`jsonb` refuses \u0000 and unpaired surrogates). A table an earlier cherry made with `jsonb` is
- * left as it is; a value it cannot hold then fails its request with the key named (DESIGN.md §3
+ * left as it is; a value it cannot hold then fails its request with the key named (docs/contract.md §3
  * rule 6), never as an outage.
  */
 import pg from "pg";
