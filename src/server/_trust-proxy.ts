@@ -57,8 +57,11 @@ export function forwardedHttps(req: IncomingMessage, trusted: BlockList): boolea
   if (!peer) return false;
   if (peer.startsWith("::ffff:") && isIP(peer.slice(7)) === 4) peer = peer.slice(7);
   if (!trusted.check(peer, isIP(peer) === 4 ? "ipv4" : "ipv6")) return false;
+  // The last Forwarded element is the trusted proxy's; when it names no proto (a proxy that only
+  // sets X-Forwarded-Proto, passing on a client's Forwarded), X-Forwarded-Proto is the proxy's word.
   const forwarded = req.headers.forwarded;
-  const proto = forwarded ? protoOfForwarded(forwarded) : lastValue(req.headers["x-forwarded-proto"]);
+  const proto =
+    (forwarded ? protoOfForwarded(forwarded) : undefined) ?? lastValue(req.headers["x-forwarded-proto"]);
   return proto?.toLowerCase() === "https";
 }
 

@@ -4,7 +4,13 @@
  * path first (RFC 6265 §5.4); the `cookie` package keeps only the first. Values are taken as
  * sent, neither unquoted nor decoded: ids and seals are cookie-safe, so a quoted, percent-encoded
  * or otherwise re-spelled value is not ours and must not open the same session.
+ *
+ * At most MAX_SESSION_COOKIES values are returned, the first ones: each costs a store read (and a
+ * lock), and a browser sends one per Path/Domain variant, a handful at most, so a header stuffed
+ * with hundreds of ids must not buy hundreds of reads.
  */
+export const MAX_SESSION_COOKIES = 8;
+
 export function cookieValues(header: string | undefined, name: string): string[] | undefined {
   if (!header) return undefined;
   let at = header.indexOf(name);
@@ -21,8 +27,8 @@ export function cookieValues(header: string | undefined, name: string): string[]
     let end = header.indexOf(";", eq);
     if (end === -1) end = header.length;
     const value = header.slice(eq + 1, end).trim();
-    if (values) values.push(value);
-    else values = [value];
+    if (!values) values = [value];
+    else if (values.push(value) === MAX_SESSION_COOKIES) break;
     at = end - name.length;
   }
   return values;

@@ -40,6 +40,17 @@ describe("cookieSecure = auto behind a proxy", () => {
     expect(await cookieFor({ forwarded: "proto=http", "x-forwarded-proto": "https" })).not.toMatch(/Secure/);
   });
 
+  it("falls back to X-Forwarded-Proto when the proxy's Forwarded element names no proto", async () => {
+    app = await start("trustProxy = loopback");
+    // A proxy that sets only X-Forwarded-Proto and passes a client's Forwarded on.
+    expect(await cookieFor({ forwarded: "for=1.2.3.4", "x-forwarded-proto": "https" })).toMatch(/; Secure/);
+    expect(
+      await cookieFor({ forwarded: "for=1.2.3.4;proto=https, for=5.6.7.8", "x-forwarded-proto": "https" }),
+    ).toMatch(/; Secure/);
+    expect(await cookieFor({ forwarded: "for=1.2.3.4", "x-forwarded-proto": "http" })).not.toMatch(/Secure/);
+    expect(await cookieFor({ forwarded: "for=1.2.3.4;proto=https, for=5.6.7.8" })).not.toMatch(/Secure/);
+  });
+
   it("ignores the headers by default and from addresses not listed", async () => {
     app = await start("");
     expect(await cookieFor({ "x-forwarded-proto": "https" })).not.toMatch(/Secure/);

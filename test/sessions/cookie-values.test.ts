@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cookieValues } from "../../src/sessions/_cookie-values.js";
+import { cookieValues, MAX_SESSION_COOKIES } from "../../src/sessions/_cookie-values.js";
 
 const N = "CherryPySession";
 
@@ -18,5 +18,12 @@ describe("cookieValues (every value of the session cookie, in order)", () => {
 
   it("takes values as sent: neither unquoted nor percent-decoded", () => {
     expect(cookieValues(`${N}="abc"; ${N}=a%62c; ${N}=`, N)).toEqual(['"abc"', "a%62c", ""]);
+  });
+  it("returns the first MAX_SESSION_COOKIES values only, however many the header holds", () => {
+    const many = Array.from({ length: 270 }, (_, i) => `${N}=v${i}`).join("; ");
+    const values = cookieValues(many, N) ?? [];
+    expect(values).toHaveLength(MAX_SESSION_COOKIES);
+    expect(values).toEqual(Array.from({ length: MAX_SESSION_COOKIES }, (_, i) => `v${i}`));
+    expect(cookieValues(`${N}=a; ${N}=b`, N)).toEqual(["a", "b"]);
   });
 });

@@ -28,9 +28,9 @@ const WEIRD: [string, unknown][] = [
 
 const APP = `
 const rows = new Map();
-export const control = { writes: 0 };
+export const control = { writes: 0, loads: 0 };
 export function saveSessionData(id, data, exp) { control.writes++; rows.set(id, [JSON.stringify(data), exp]); }
-export function loadSessionData(id) { const r = rows.get(id); return r ? [JSON.parse(r[0]), r[1]] : null; }
+export function loadSessionData(id) { control.loads++; const r = rows.get(id); return r ? [JSON.parse(r[0]), r[1]] : null; }
 export function cleanUpOldSessions() {}
 export function deleteSessionData(id) { rows.delete(id); }
 
@@ -65,6 +65,7 @@ export default class Root {
   weird(request) { for (const [k, v] of WEIRD) request.sessionMap.set(k, v); return "stored"; }
   dump(request) { return JSON.stringify(Object.fromEntries(request.sessionMap.entries())); }
   writes() { return String(control.writes); }
+  loads() { return String(control.loads); }
   login(request) { request.session.regenerate(); request.sessionMap.set("user", "ada"); return "welcome"; }
   async slowlogin(request) {
     await gate();
@@ -105,6 +106,7 @@ const NAME = "CherryPySession";
 const url = (p: string) => new URL(p, app?.url);
 const withCookie = (p: string, cookie: string) => fetch(url(p), { headers: { cookie } });
 const json = async (res: Response | Promise<Response>) => JSON.parse(await (await res).text());
+const loads = async () => Number(await (await fetch(url("/loads"))).text());
 
 /** Resolves once `count` handlers wait at the app's gate (polls; asserts no timing). */
 async function entered(count: number): Promise<void> {
@@ -184,6 +186,27 @@ describe.each(Object.keys(STORES))("session semantics: %s", (store) => {
     const three = `${NAME}=${newSessionId()}; ${NAME}=junk; ${NAME}=${live}`;
     expect((await json(withCookie("/peek", three))).n).toBe(2);
     expect((await json(withCookie("/peek", `${NAME}=${other.jar.get(NAME)}; ${NAME}=${live}`))).n).toBe(1);
+  });
+
+  it("tries at most the first 8 values of a header stuffed with session cookies", async () => {
+    app = await start();
+    const client = new Client(app.url);
+    await client.get("/change");
+    const live = client.jar.get(NAME) ?? "";
+    const unknown = Array.from({ length: 200 }, () => `${NAME}=${newSessionId()}`);
+    const loadsBefore = store === "custom" ? await loads() : 0;
+    // The live id 9th: not reached. The live id 8th: used.
+    expect(await json(withCookie("/peek", [...unknown.slice(0, 8), `${NAME}=${live}`].join("; ")))).toEqual({
+      user: null,
+      n: null,
+      isNew: true,
+    });
+    expect((await json(withCookie("/peek", [...unknown.slice(0, 7), `${NAME}=${live}`].join("; ")))).n).toBe(
+      1,
+    );
+    const stuffed = await withCookie("/peek", [...unknown, `${NAME}=${live}`].join("; "));
+    expect(stuffed.status).toBe(200);
+    if (store === "custom") expect((await loads()) - loadsBefore).toBeLessThanOrEqual(8 + 8 + 8);
   });
 
   it.skipIf(store === "cookie")(
