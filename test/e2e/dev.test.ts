@@ -97,7 +97,11 @@ describeWithService("the developer's pages in chromium", browserService, () => {
       await page.screenshot({ path: path.join(ARTIFACTS, "dev-thrown.png"), fullPage: true });
 
       // A type error: esbuild builds it, the checker finds it, the open page shows it.
+      // Off the error page first: its live-reload script would reload it under the next goto.
+      await page.goto("about:blank");
+      const reloads = (server.output().match(/reloaded in/g) ?? []).length;
       writeFileSync(source, original);
+      await expect.poll(() => (server.output().match(/reloaded in/g) ?? []).length).toBe(reloads + 1);
       await page.goto(server.url);
       const saved = Date.now();
       writeFileSync(source, original.replace("const count: number =", "const count: string ="));
