@@ -9,6 +9,12 @@ export interface CliServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * How long a server may take to print `listening on`: generous, since four workers each opening a
+ * store take several seconds on a loaded two-core machine. A wait for readiness, not a speed claim.
+ */
+const READY_MS = 30_000;
+
 /** Starts `cherry serve …` and resolves once it prints its `listening on` line. */
 export function startCli(args: string[], cwd: string, env: Record<string, string> = {}): Promise<CliServer> {
   const proc = spawn(process.execPath, [BIN, ...args], {
@@ -21,8 +27,8 @@ export function startCli(args: string[], cwd: string, env: Record<string, string
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       proc.kill("SIGKILL");
-      reject(new Error(`no "listening on" line within 10 s:\n${out}`));
-    }, 10_000);
+      reject(new Error(`no "listening on" line within ${READY_MS / 1000} s:\n${out}`));
+    }, READY_MS);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const match = /listening on (\S+)/.exec(out);
