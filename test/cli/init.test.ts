@@ -106,16 +106,17 @@ describe("cherry init", () => {
     const t = await init(["x", "-t", "blog"]);
     expect(t.exitCode).toBe(2);
     expect(t.stderr).toContain("expected one of counter, custom-store, login");
-    for (const [flag, typo, hit] of [
+    const typos = [
       ["-t", "loginn", "login"],
       ["-t", "countr", "counter"],
       ["-t", "custom_store", "custom-store"],
       ["--storage", "sqllite", "sqlite"],
       ["--storage", "postgress", "postgres"],
-    ]) {
-      const r = await init(["x", flag, typo]);
-      expect(r.exitCode).toBe(2);
-      expect(r.stderr).toContain(`"${typo}"; did you mean "${hit}"?`);
+    ];
+    const results = await Promise.all(typos.map(([flag, typo]) => init(["x", flag, typo])));
+    for (const [i, [, typo, hit]] of typos.entries()) {
+      expect(results[i].exitCode).toBe(2);
+      expect(results[i].stderr).toContain(`"${typo}"; did you mean "${hit}"?`);
     }
     const s = await init(["x", "--storage", "mongo"]);
     expect(s.exitCode).toBe(2);
@@ -184,6 +185,7 @@ describe("cherry init", () => {
         symlinkSync(path.join(ROOT, "node_modules", name), path.join(dir, "node_modules", name));
       execFileSync(TSC, ["-p", path.join(dir, "tsconfig.json")], { stdio: "pipe" });
     },
+    60_000, // a type-check of its own: seconds on an idle machine, more on a loaded one
   );
 
   it("serves the login template: 401 before login, the user after, 401 after logout", async () => {
