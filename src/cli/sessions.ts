@@ -246,19 +246,15 @@ async function show(store: SessionStore, id: string, flags: Flags): Promise<void
 
 async function purge(store: SessionStore, config: CherryConfig, flags: Flags): Promise<void> {
   if (!store.purge) throw new CherryError("E_STORE_UNSUPPORTED", "this store cannot purge");
-  if (flags.all && !flags.dryRun && !flags.yes && process.stdin.isTTY && process.stderr.isTTY) {
-    const count = await countSessions(store);
-    const what =
-      count === undefined ? "EVERY session" : `all ${formatCount(count)} session${count === 1 ? "" : "s"}`;
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    const answer = await rl.question(
-      `Remove ${what} of ${escapeControls(describeStore(config))}, logging every user out? [y/N] `,
-    );
-    rl.close();
-    if (!/^y(es)?$/i.test(answer.trim()))
-      throw new CherryError("E_ABORTED", "nothing removed (--all not confirmed)", {
-        hint: "--yes skips the question in scripts",
+  // Removing every session logs every user out: it is asked for on a terminal, and without one
+  // (cron, CI, a pipe) only --yes confirms it; piped input is never taken as the answer.
+  if (flags.all && !flags.dryRun && !flags.yes) {
+    if (!(process.stdin.isTTY && process.stderr.isTTY))
+      throw new CherryError("E_ABORTED", "nothing removed: --all without a terminal to confirm on", {
+        hint: "add --yes to remove every session from a script",
       });
+    const count = await countSessions(store);
+    if (count !== 0) await confirmAll(config, count);
   }
   const started = performance.now();
   const bar = progressBar(store);
@@ -284,4 +280,19 @@ async function purge(store: SessionStore, config: CherryConfig, flags: Flags): P
     ? `${verb} ${formatCount(result.removed)} of ${formatCount(total)} sessions (${formatCount(result.unreadable)} unreadable) in ${seconds} s`
     : `cleanUpOldSessions() done in ${seconds} s`;
   process.stderr.write(`${summary}\n`);
+}
+
+/** Asks on the terminal before --all removes `count` sessions (undefined: the store cannot count). */
+async function confirmAll(config: CherryConfig, count: number | undefined): Promise<void> {
+  const what =
+    count === undefined ? "EVERY session" : `all ${formatCount(count)} session${count === 1 ? "" : "s"}`;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(
+    `Remove ${what} of ${escapeControls(describeStore(config))}, logging every user out? [y/N] `,
+  );
+  rl.close();
+  if (!/^y(es)?$/i.test(answer.trim()))
+    throw new CherryError("E_ABORTED", "nothing removed (--all not confirmed)", {
+      hint: "--yes skips the question in scripts",
+    });
 }

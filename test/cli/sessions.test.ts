@@ -151,9 +151,19 @@ describe("cherry sessions purge", () => {
     });
   });
 
-  it("removes every session with --all and never prompts without a terminal", async () => {
+  it("without a terminal, --all removes nothing unless --yes confirms it (piped answers are not taken)", async () => {
     const { dir } = await fileApp(2, 1);
-    const result = await cherry(["sessions", "purge", "--all", "--json"], { cwd: dir });
+    for (const input of [undefined, "n\n", "y\n"]) {
+      const refused = await cherry(["sessions", "purge", "--all"], { cwd: dir, input });
+      expect(refused.exitCode).toBe(1);
+      expect(refused.stderr).toMatch(/nothing removed.*--all without a terminal/);
+      expect(refused.stderr).toMatch(/--yes/);
+      expect(readdirSync(path.join(dir, "sessions"))).toHaveLength(4);
+    }
+    const dry = await cherry(["sessions", "purge", "--all", "--dry-run", "--json"], { cwd: dir });
+    expect(JSON.parse(dry.stdout)).toEqual({ removed: 3, kept: 0, unreadable: 0 });
+    expect(readdirSync(path.join(dir, "sessions"))).toHaveLength(4);
+    const result = await cherry(["sessions", "purge", "--all", "--yes", "--json"], { cwd: dir });
     expect(result.exitCode).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ removed: 3, kept: 0, unreadable: 0 });
     expect(readdirSync(path.join(dir, "sessions"))).toEqual(["notes.txt"]);

@@ -11,14 +11,14 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the built `cherry` as a user would; never throws on a non-zero exit. */
+/** Runs the built `cherry` as a user would; never throws on a non-zero exit. `input` is piped to stdin. */
 export async function cherry(
   args: string[],
-  options: { cwd?: string; env?: Record<string, string>; timeout?: number } = {},
+  options: { cwd?: string; env?: Record<string, string>; timeout?: number; input?: string } = {},
 ): Promise<CliResult> {
   const result = await execa("node", [BIN, ...args], {
     reject: false,
-    stdin: "ignore",
+    ...(options.input === undefined ? { stdin: "ignore" as const } : { input: options.input }),
     cwd: options.cwd,
     timeout: options.timeout ?? 15_000,
     env: { NO_COLOR: "1", ...options.env },

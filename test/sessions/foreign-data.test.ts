@@ -229,7 +229,9 @@ describeWithService(
         expect(JSON.parse(ls.stdout).map((s: { id: string }) => s.id)).toEqual([id]);
         expect((await cherry(["sessions", "purge"], { cwd: app.dir })).exitCode).toBe(0);
         expect(
-          JSON.parse((await cherry(["sessions", "purge", "--all", "--json"], { cwd: app.dir })).stdout),
+          JSON.parse(
+            (await cherry(["sessions", "purge", "--all", "--yes", "--json"], { cwd: app.dir })).stdout,
+          ),
         ).toMatchObject({ removed: 1 });
         expect(await admin.get(`${prefix}ratelimit:1.2.3.4`)).toBe("17");
         expect(await admin.exists(`${prefix}${id}`)).toBe(0);
