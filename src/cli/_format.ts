@@ -10,7 +10,7 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-/** "in 59m", "3h ago", "in 2d": how far `ms` is from now. */
+/** "in 59m", "3h 5m ago", "in 2d 1h": how far `ms` is from now, in its two largest units. */
 export function formatRelative(ms: number): string {
   const abs = Math.abs(ms);
   const units: [number, string][] = [
@@ -19,8 +19,17 @@ export function formatRelative(ms: number): string {
     [60_000, "m"],
     [1000, "s"],
   ];
-  const [size, unit] = units.find(([size]) => abs >= size) ?? [1000, "s"];
-  const text = `${Math.floor(abs / size)}${unit}`;
+  // The largest unit and the next one (`1h 59m`, not `1h`), so a rounded-down figure never
+  // understates a time by almost a whole unit.
+  const found = units.findIndex(([size]) => abs >= size);
+  const at = found === -1 ? units.length - 1 : found;
+  const [size, unit] = units[at];
+  let text = `${Math.floor(abs / size)}${unit}`;
+  const next = units[at + 1];
+  if (abs >= size && next) {
+    const rest = Math.floor((abs % size) / next[0]);
+    if (rest > 0) text += ` ${rest}${next[1]}`;
+  }
   return ms >= 0 ? `in ${text}` : `${text} ago`;
 }
 
