@@ -112,6 +112,11 @@ export function startTypeChecker(options: TypeCheckOptions): TypeChecker | undef
   } catch {
     // Not allowed here: it still runs in its own process.
   }
+  // The first check loads the compiler and every type the app uses (seconds); say it has begun, so
+  // that silence before it ends is not read as "no type errors".
+  logger.info(
+    `[types] checking in the background (TypeScript ${typescript.version} from ${typescript.from === "app" ? "the app" : "cherry"}); the first check takes a few seconds`,
+  );
   let stderr = "";
   child.stderr?.on("data", (chunk) => {
     stderr = (stderr + chunk).slice(-4000);

@@ -98,6 +98,8 @@ describe("the background type checker", () => {
     app.write("src/root.ts", GOOD);
     expect(await fixedReport).toEqual([]);
     expect(app.logger.lines.some((l) => l.includes("[types] type errors fixed"))).toBe(true);
+    // Said at once, before the first (slow) check: silence is never mistaken for "no errors".
+    expect(app.logger.lines[0]).toMatch(/^info: \[types\] checking in the background/);
     expect(await fixedEvent).toContain('event: typecheck\ndata: {"errors":[],"fixed":true}');
   }, 120_000);
 
