@@ -80,11 +80,45 @@ function toPayload(value: unknown): Payload {
   throw unsendable(`a ${typeName(value)} (an instance of a class)`);
 }
 
+/**
+ * Headers of a web Response that describe its own connection or framing, not the answer cherry
+ * sends: the hop-by-hop ones (RFC 9110 §7.6.1), Content-Length (cherry streams the body and frames
+ * it itself) and Date (Node sets the time of this answer).
+ */
+const NOT_FORWARDED = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "content-length",
+  "date",
+]);
+
+/**
+ * The content codings fetch() decodes in every Node cherry supports (undici). zstd is not among them:
+ * Node 20's fetch passes it through undecoded, so its label stays.
+ */
+const DECODED_BY_FETCH = new Set(["gzip", "x-gzip", "deflate", "br"]);
+
 function fromWebResponse(value: globalThis.Response): Answer {
   if (value.type === "error") throw unsendable("Response.error()");
   if (value.bodyUsed) throw unsendable("a Response whose body was already read");
+  const dropped = new Set(NOT_FORWARDED);
+  for (const token of (value.headers.get("connection") ?? "").split(","))
+    if (token.trim()) dropped.add(token.trim().toLowerCase());
+  // A Response from fetch() (its url is set) has a body already decoded: its Content-Encoding no
+  // longer describes the bytes (a proxying handler would send plain bytes labelled gzip).
+  const coding = value.headers.get("content-encoding");
+  if (value.url !== "" && coding !== null) {
+    const codings = coding.split(",").map((c) => c.trim().toLowerCase());
+    if (codings.every((c) => DECODED_BY_FETCH.has(c) || c === "identity")) dropped.add("content-encoding");
+  }
   const headers: Array<[string, string]> = [];
-  for (const [name, v] of value.headers) if (name !== "set-cookie") headers.push([name, v]);
+  for (const [name, v] of value.headers)
+    if (name !== "set-cookie" && !dropped.has(name)) headers.push([name, v]);
   for (const cookie of value.headers.getSetCookie()) headers.push(["set-cookie", cookie]);
   const type = value.headers.get("content-type") ?? undefined;
   const payload: Payload = value.body

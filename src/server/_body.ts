@@ -8,13 +8,50 @@ export { HttpError } from "./_http-error.js";
 /** Fields of the query string, and of a urlencoded body, each (Node's querystring and body-parser use 1000). */
 export const MAX_FIELDS = 1000;
 
+/**
+ * Lingering after a refused body (a 413 or 400 answered before the body was read), as nginx's
+ * lingering_close does: the rest is read and dropped so that a client still sending reaches the
+ * answer instead of a cut connection (EPIPE, ECONNRESET: fetch, urllib), up to LINGER.bytes more
+ * bytes, LINGER.idleMs without a byte or LINGER.totalMs in all; past any, the connection is closed.
+ */
+export const LINGER = { bytes: 64 * 1024 * 1024, idleMs: 5_000, totalMs: 30_000 };
+
+/** Reads and drops the rest of `req`'s body within LINGER, then closes the socket if it did not end. */
+export function lingerAfterRefusal(req: IncomingMessage, limits = LINGER): void {
+  if (req.readableEnded || req.destroyed) return;
+  let size = 0;
+  const giveUp = () => {
+    done();
+    req.socket.destroy();
+  };
+  let idle = setTimeout(giveUp, limits.idleMs);
+  const total = setTimeout(giveUp, limits.totalMs);
+  const onData = (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > limits.bytes) return giveUp();
+    idle.refresh();
+  };
+  const done = () => {
+    clearTimeout(idle);
+    clearTimeout(total);
+    req.off("data", onData);
+  };
+  idle = idle.unref();
+  total.unref();
+  req.on("data", onData);
+  req.once("end", done);
+  req.once("close", done);
+  req.resume();
+}
+
 /** Reads the whole request body, refusing more than `limit` bytes with a 413. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > limit) throw new HttpError(413, `request body over ${limit} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
+  // A 413 leaves `req` open: the rest of the body is dropped after the answer (lingerAfterRefusal).
+  for await (const chunk of req.iterator({ destroyOnReturn: false })) {
     size += (chunk as Buffer).length;
     if (size > limit) throw new HttpError(413, `request body over ${limit} bytes`);
     chunks.push(chunk as Buffer);

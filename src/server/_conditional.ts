@@ -85,10 +85,14 @@ export function evaluateRange(
   return { kind: "partial", start: satisfiable[0][0], end: satisfiable[0][1] };
 }
 
-/** If-Range holds when its entity tag matches strongly, or its date is exactly Last-Modified (§13.1.5). */
-function ifRangeHolds(value: string, v: Validators): boolean {
+/**
+ * If-Range holds when its entity tag matches strongly, or its date is exactly Last-Modified and that
+ * Last-Modified is strong: at least a second before now (§13.1.5, §8.8.2.2), else the file may have
+ * changed twice within that second.
+ */
+function ifRangeHolds(value: string, v: Validators, now = Date.now()): boolean {
   if (value.startsWith('"') || value.startsWith("W/")) return tagMatches(value, v.etag, true);
-  return httpDate(value) === v.modified;
+  return httpDate(value) === v.modified && v.modified < Math.floor(now / 1000);
 }
 
 /** `*` or a comma-separated list of entity tags, one of which matches `etag`. */
@@ -105,8 +109,16 @@ function tagMatches(tag: string, etag: string, strong: boolean): boolean {
   return (weak ? tag.slice(2) : tag) === (etag.startsWith("W/") ? etag.slice(2) : etag);
 }
 
+/**
+ * An HTTP-date (RFC 9110 §5.6.7: IMF-fixdate, or the obsolete RFC 850 and asctime forms) in whole
+ * seconds; anything else (`3000`, `yesterday`) is not one and the header is ignored, as §13.1.3 says.
+ */
+const HTTP_DATE =
+  /^(?:[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT|[A-Z][a-z]+, \d{2}-[A-Z][a-z]{2}-\d{2} \d{2}:\d{2}:\d{2} GMT|[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4})$/;
+
 function httpDate(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
+  if (value === undefined || !HTTP_DATE.test(value.trim())) return undefined;
+  // asctime has no zone and is GMT; Date.parse would read it as local time.
+  const ms = Date.parse(value.trim().endsWith("GMT") ? value : `${value} GMT`);
   return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
 }

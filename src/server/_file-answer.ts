@@ -7,6 +7,7 @@ import { createReadStream } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import { evaluatePreconditions, evaluateRange, validatorsOf } from "./_conditional.js";
+import { FRAMING_HEADERS, setHeader } from "./_headers.js";
 
 export interface FileToSend {
   path: string;
@@ -17,28 +18,35 @@ export interface FileToSend {
 
 type Headers = Record<string, string | number | string[]>;
 
-/** Answers `req` with `file` (headers in `extra` are added to every answer); resolves to the status. */
+/**
+ * Answers `req` with `file` (headers in `extra` are added to every answer, a Content-Type or
+ * Cache-Control among them replacing cherry's, in any case; ETag, Last-Modified and the framing stay
+ * cherry's). `status` other than 200 (a handler's `response.status = 404` with an error page) sends
+ * the whole file with that status, without conditionals or ranges. Resolves to the status sent.
+ */
 export async function sendFile(
   req: IncomingMessage,
   res: ServerResponse,
   file: FileToSend,
   extra: Headers = {},
+  status = 200,
 ): Promise<number> {
   const method = req.method ?? "GET";
   const { size } = file.stat;
   const validators = validatorsOf(file.stat);
-  const common: Headers = {
-    ...extra,
-    ETag: validators.etag,
-    "Last-Modified": file.stat.mtime.toUTCString(),
-    "Cache-Control": "no-cache",
-  };
-  const precondition = evaluatePreconditions(method, req.headers, validators);
+  const common: Headers = { "Cache-Control": "no-cache" };
+  for (const name in extra)
+    if (!FRAMING_HEADERS.has(name.toLowerCase())) setHeader(common, name, extra[name]);
+  setHeader(common, "ETag", validators.etag);
+  setHeader(common, "Last-Modified", file.stat.mtime.toUTCString());
+  const plain = status === 200;
+  const precondition = plain ? evaluatePreconditions(method, req.headers, validators) : "proceed";
   if (precondition !== "proceed") {
-    res.writeHead(precondition, precondition === 412 ? { ...common, "Content-Length": 0 } : common).end();
+    if (precondition === 412) common["Content-Length"] = 0;
+    res.writeHead(precondition, common).end();
     return precondition;
   }
-  const range = evaluateRange(method, req.headers, size, validators);
+  const range = plain ? evaluateRange(method, req.headers, size, validators) : { kind: "full" as const };
   if (range.kind === "unsatisfiable") {
     res.writeHead(416, { ...common, "Content-Range": `bytes */${size}`, "Content-Length": 0 }).end();
     return 416;
@@ -47,9 +55,9 @@ export async function sendFile(
     "Content-Type": file.type,
     "X-Content-Type-Options": "nosniff",
     "Accept-Ranges": "bytes",
-    ...common,
   };
-  let [start, end, status] = [0, size - 1, 200];
+  for (const name in common) setHeader(headers, name, common[name]);
+  let [start, end] = [0, size - 1];
   if (range.kind === "partial") {
     [start, end, status] = [range.start, range.end, 206];
     headers["Content-Range"] = `bytes ${start}-${end}/${size}`;

@@ -21,8 +21,22 @@ export function appendHeader(headers: OutgoingHeaders, name: string, value: stri
 }
 
 /** Sets `name` to `value`, replacing any header of that name in whatever case it was set. */
-export function setHeader(headers: OutgoingHeaders, name: string, value: string): void {
+export function setHeader(headers: OutgoingHeaders, name: string, value: string | number | string[]): void {
   const lower = name.toLowerCase();
   for (const k in headers) if (k.toLowerCase() === lower) delete headers[k];
   headers[name] = value;
+}
+
+/**
+ * The body's framing (RFC 9112 §6): how many bytes the body has or how it is chunked. Only cherry
+ * sets them, from what it sends; two lengths that disagree are how requests are smuggled (RFC 9112
+ * §6.3, §11.2).
+ */
+export const FRAMING_HEADERS: ReadonlySet<string> = new Set(["content-length", "transfer-encoding"]);
+
+/** A copy of a handler's headers without the framing ones, in whatever case they were set. */
+export function withoutFraming(headers: OutgoingHeaders): OutgoingHeaders {
+  const out: OutgoingHeaders = {};
+  for (const name in headers) if (!FRAMING_HEADERS.has(name.toLowerCase())) out[name] = headers[name];
+  return out;
 }

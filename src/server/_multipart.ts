@@ -47,8 +47,12 @@ export async function readMultipart(
     parser = busboy({
       headers: req.headers,
       defParamCharset: "utf8",
+      // The whole name is kept and cut here (baseName): busboy's own cut makes `..` or `a/` an
+      // empty name, which read as "no file chosen" and lost the content.
+      preservePath: true,
       limits: {
-        files: limits.maxFileUploads,
+        // Counted below: a file input left empty ("no file chosen") is not a file (as in PHP).
+        files: Number.POSITIVE_INFINITY,
         fields: limits.maxFormFields,
         fieldSize: FIELD_SIZE,
         fileSize,
@@ -74,23 +78,32 @@ export async function readMultipart(
 
   parser.on("field", (name, value, info) => {
     if (info.valueTruncated) fail(`form field "${name}" over ${FIELD_SIZE} bytes`);
-    else fields.push([name, value]);
+    else fields.push([name ?? "", value]);
   });
+  let fileCount = 0;
   parser.on("file", (name, stream, info) => {
+    // A part not stored is dropped; the parser destroyed on a limit makes it emit an error.
+    stream.on("error", () => undefined);
     // An empty <input type="file"> sends a part with filename="": no file was chosen.
     if (!info.filename) return void stream.resume();
-    const file = new StoredUpload(name, baseName(info.filename), info.mimeType || "application/octet-stream");
+    if (++fileCount > limits.maxFileUploads) {
+      stream.resume();
+      return fail(`more than ${limits.maxFileUploads} files in one request`);
+    }
+    const type = info.mimeType || "application/octet-stream";
+    // RFC 7578 §4.2 requires a name; a part without one is the field "", as `=v` in a query string.
+    const file = new StoredUpload(name ?? "", baseName(info.filename), type);
     files.push(file);
     stream.on("limit", () => fail(`file "${file.filename}" over ${fileSize} bytes`));
     tasks.push(store(file, stream, folder, temps));
   });
-  parser.on("filesLimit", () => fail(`more than ${limits.maxFileUploads} files in one request`));
   parser.on("fieldsLimit", () => fail(`more than ${limits.maxFormFields} form fields in one request`));
 
   let size = 0;
   try {
+    // Read without destroying `req` on a limit: the rest is dropped after the 413 (lingerAfterRefusal).
     await pipeline(
-      req,
+      req.iterator({ destroyOnReturn: false }),
       async function* (source: AsyncIterable<Buffer>) {
         for await (const chunk of source) {
           size += chunk.length;
@@ -109,7 +122,9 @@ export async function readMultipart(
     await Promise.allSettled(tasks);
     await dispose();
     if (failure) throw failure;
-    if (!req.complete) throw new HttpError(400, "the client closed the connection during the upload");
+    // The socket gone: the client left. Otherwise the parser failed on what it read (a malformed part).
+    if (req.destroyed && !req.complete)
+      throw new HttpError(400, "the client closed the connection during the upload");
     // A temp file that could not be written (disk full, permissions) is the server's failure: a 500.
     if ((error as NodeJS.ErrnoException)?.syscall) throw error;
     throw new HttpError(400, `malformed multipart/form-data: ${(error as Error).message}`);
@@ -158,7 +173,12 @@ async function store(file: StoredUpload, stream: Readable, folder: UploadFolder,
   }
 }
 
-/** Old browsers sent the whole client-side path: keep only the last segment. */
-function baseName(filename: string): string {
-  return filename.slice(Math.max(filename.lastIndexOf("/"), filename.lastIndexOf("\\")) + 1);
+/**
+ * Old browsers sent the whole client-side path: keep only the last segment. A name with no usable
+ * last segment (`.`, `..`, `a/`) is "" (the file is kept: a handler joining it to a folder must
+ * never get `..`).
+ */
+export function baseName(filename: string): string {
+  const last = filename.slice(Math.max(filename.lastIndexOf("/"), filename.lastIndexOf("\\")) + 1);
+  return last === "." || last === ".." ? "" : last;
 }

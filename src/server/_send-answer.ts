@@ -7,20 +7,37 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import type { Payload } from "./_answer.js";
 import type { FileToSend } from "./_file-answer.js";
-import { findHeader, type OutgoingHeaders } from "./_headers.js";
-import { cancelStream, type OpenStream, pumpStream } from "./_stream-answer.js";
+import { findHeader, type OutgoingHeaders, setHeader } from "./_headers.js";
+import { type OpenStream, pumpStream, releaseSource, releaseStream } from "./_stream-answer.js";
 import type { FileBody } from "./response.js";
 import { contentTypeOf } from "./static.js";
 
-/** The regular file `body` names, or undefined when there is none (missing, a folder, unreadable). */
+/**
+ * The regular file `body` names, or undefined when there is none (missing, a folder, unreadable) or
+ * when it has a `root` and leaves it or names a dotfile (FileOptions.root).
+ */
 export async function findFile(body: FileBody): Promise<FileToSend | undefined> {
   try {
+    if (body.root !== undefined && !(await insideRoot(body.path, body.root))) return undefined;
     const stat = await fs.stat(body.path);
     if (!stat.isFile()) return undefined;
     return { path: body.path, stat, type: body.options.type ?? contentTypeOf(body.path) };
   } catch {
     return undefined;
   }
+}
+
+/** `file` is inside `root` with no dot segment, before and after symlinks are followed. */
+async function insideRoot(file: string, root: string): Promise<boolean> {
+  if (file.includes("\0") || !contained(file, root)) return false;
+  const [realFile, realRoot] = await Promise.all([fs.realpath(file), fs.realpath(root)]);
+  return contained(realFile, realRoot);
+}
+
+function contained(file: string, root: string): boolean {
+  const inside = path.relative(root, file);
+  if (inside === "" || inside.startsWith("..") || path.isAbsolute(inside)) return false;
+  return !inside.split(path.sep).some((segment) => segment.startsWith("."));
 }
 
 /** Content-Disposition for `download` (RFC 6266): an ASCII fallback and the UTF-8 name (RFC 8187). */
@@ -53,11 +70,17 @@ export async function sendStream(
   if (payload.type && !findHeader(headers, "content-type")) out["Content-Type"] = payload.type;
   if (payload.length !== undefined && !findHeader(headers, "content-length"))
     out["Content-Length"] = payload.length;
-  Object.assign(out, headers);
-  res.writeHead(status, out);
+  for (const name in headers) setHeader(out, name, headers[name]);
+  try {
+    res.writeHead(status, out);
+  } catch (error) {
+    if (opened) await releaseStream(opened);
+    else await releaseSource(payload.source);
+    throw error;
+  }
   if (req.method === "HEAD" || opened === undefined) {
     res.end();
-    await cancelStream(payload.source);
+    await releaseSource(payload.source);
     return;
   }
   await pumpStream(res, opened, onError);

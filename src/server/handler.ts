@@ -12,14 +12,14 @@ import type { RequestSession, SessionManager } from "../sessions/manager.js";
 import { DISABLED_SESSION_MAP } from "../sessions/session-map.js";
 import { CustomStoreError } from "../sessions/stores/custom.js";
 import { type Answer, toAnswer, UnsendableError } from "./_answer.js";
-import { HttpError, parseParams, readBody } from "./_body.js";
+import { HttpError, lingerAfterRefusal, parseParams, readBody } from "./_body.js";
 import { type FileToSend, sendFile } from "./_file-answer.js";
-import { appendHeader, findHeader, type OutgoingHeaders, setHeader } from "./_headers.js";
+import { appendHeader, findHeader, type OutgoingHeaders, setHeader, withoutFraming } from "./_headers.js";
 import { forbiddenHostMessage } from "./_hosts.js";
 import { addForm, type Form, isMultipart, readMultipart } from "./_multipart.js";
 import { dispositionOf, findFile, sendStream } from "./_send-answer.js";
 import { causeOf, generalTerms } from "./_store-answer.js";
-import { type OpenStream, openStream } from "./_stream-answer.js";
+import { type OpenStream, openStream, releaseSource, releaseStream } from "./_stream-answer.js";
 import { isSecure } from "./_trust-proxy.js";
 import { type AppError, formatAppError } from "./app-error.js";
 import { notFoundPage, thrownErrorPage } from "./dev-pages.js";
@@ -126,13 +126,32 @@ async function route(
     return 301;
   }
 
+  const uploads: { form?: Form } = {};
+  try {
+    return await answerRoute(state, req, res, pathname, search, found, uploads);
+  } finally {
+    // Once the handler settled and its answer was sent or abandoned, never while it may still read
+    // them (a client that goes away early closes the response, not the handler), and on every early
+    // return (a query string over its limit after the upload was read).
+    void uploads.form?.dispose();
+  }
+}
+
+async function answerRoute(
+  state: AppState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  pathname: string,
+  search: string,
+  found: Extract<ReturnType<typeof resolveRoute>, { kind: "handler" }>,
+  uploads: { form?: Form },
+): Promise<number> {
   let body: Buffer = Buffer.alloc(0);
   let params: Record<string, unknown>;
-  let form: Form | undefined;
   try {
     if (BODY_METHODS.has(req.method ?? "")) {
       if (isMultipart(req.headers["content-type"]))
-        form = await readMultipart(req, state.config.server, state.uploads);
+        uploads.form = await readMultipart(req, state.config.server, state.uploads);
       else body = await readBody(req, state.config.server.maxRequestBodySize);
     }
     params =
@@ -140,15 +159,15 @@ async function route(
         ? Object.create(null)
         : parseParams(search, body, req.headers["content-type"]);
   } catch (error) {
-    if (error instanceof HttpError)
-      return text(res, req, error.status, error.message, { Connection: "close" });
-    throw error;
+    if (!(error instanceof HttpError)) throw error;
+    // Not `Connection: close`: Node would close the socket as soon as the answer is sent, and a
+    // client still sending its body would see EPIPE, not this answer. The rest is read and dropped
+    // within bounds (src/server/_body.ts).
+    lingerAfterRefusal(req);
+    return text(res, req, error.status, error.message);
   }
-  if (form) {
-    addForm(params, form);
-    const uploads = form;
-    res.once("close", () => void uploads.dispose());
-  }
+  const form = uploads.form;
+  if (form) addForm(params, form);
 
   const secure = isSecure(req, state.config.server);
   const sessionsOn = state.config.session.storageType !== "";
@@ -172,79 +191,97 @@ async function route(
     session ?? DISABLED_SESSION,
     form?.files ?? [],
   );
-  let answer: Answer;
+  // Whatever the handler returned that holds a stream is released on every path that does not
+  // send it (src/server/_stream-answer.ts); sendStream owns it once called.
+  let result: unknown;
+  let answer: Answer | undefined;
   let opened: OpenStream | undefined;
-  let file: FileToSend | undefined;
+  let handedOver = false;
   try {
-    let result = found.fn.call(found.owner, request, response);
-    // Most handlers answer synchronously: await only a promise (each await costs a turn).
-    if (result instanceof Promise) result = await result;
-    // What Node could not send is the handler's error, found before the session is saved.
-    const problem = responseProblem(response);
-    if (problem) throw new TypeError(problem);
-    answer = toAnswer(result);
-    // Before the session is committed: a stream's code up to its first chunk, a file's lookup.
-    if (answer.payload.kind === "stream" && req.method !== "HEAD")
-      opened = await openStream(answer.payload.source);
-    else if (answer.payload.kind === "file") file = await findFile(answer.payload.file);
-  } catch (error) {
-    session?.abandon();
-    const unsendable = error instanceof UnsendableError;
-    if (isCherryError(error, "E_SESSIONS_DISABLED")) state.logger.error(`${pathname}: ${error.message}`);
-    else if (unsendable) state.logger.error(`handler for ${pathname}: ${error.message}`);
-    else
-      state.logger.error(
-        `handler for ${pathname} threw: ${state.dev ? formatThrown(error, state.config.dir) : ((error as Error)?.stack ?? error)}`,
-      );
-    const html = !state.dev
-      ? errorPage(500, "Internal Server Error")
-      : unsendable
-        ? errorPage(500, "Internal Server Error", error.message)
-        : thrownErrorPage(error, state.config.dir, req.method ?? "GET", pathname);
-    return send(res, req, 500, withReload(state, html), "text/html; charset=utf-8");
-  }
-
-  const status = answer.status ?? response.status;
-  let setCookie: string | undefined;
-  let vary = false;
-  if (session) {
-    if (status >= 500) session.abandon();
-    else {
-      try {
-        const commit = await session.commit();
-        setCookie = commit.setCookie;
-        vary = commit.vary;
-      } catch (error) {
-        if (opened) void opened.iterator.return?.().catch(() => undefined);
-        return sessionFailure(state, req, res, error, pathname);
-      }
+    return await answerWith();
+  } finally {
+    if (!handedOver) {
+      if (opened) void releaseStream(opened);
+      if (answer?.payload.kind === "stream") void releaseSource(answer.payload.source);
+      void releaseSource(result);
     }
   }
-  const headers: OutgoingHeaders = { ...response.headers };
-  for (const [name, value] of answer.headers ?? [])
-    if (name === "set-cookie") appendHeader(headers, "Set-Cookie", value);
-    else setHeader(headers, name, value);
-  if (setCookie) appendHeader(headers, "Set-Cookie", setCookie);
-  if (vary) appendHeader(headers, "Vary", "Cookie");
-  const { payload } = answer;
-  if (payload.kind === "file") {
-    if (!file) return text(res, req, 404, `The file for '${pathname}' was not found.`, headers);
-    const disposition = dispositionOf(payload.file);
-    if (disposition) headers["Content-Disposition"] = disposition;
-    return await sendFile(req, res, file, headers);
+
+  async function answerWith(): Promise<number> {
+    let file: FileToSend | undefined;
+    try {
+      result = found.fn.call(found.owner, request, response);
+      // Most handlers answer synchronously: await only a promise (each await costs a turn).
+      if (result instanceof Promise) result = await result;
+      // What Node could not send is the handler's error, found before the session is saved.
+      const problem = responseProblem(response);
+      if (problem) throw new TypeError(problem);
+      answer = toAnswer(result);
+      // Before the session is committed: a stream's code up to its first chunk, a file's lookup.
+      if (answer.payload.kind === "stream" && req.method !== "HEAD")
+        opened = await openStream(answer.payload.source);
+      else if (answer.payload.kind === "file") file = await findFile(answer.payload.file);
+    } catch (error) {
+      session?.abandon();
+      const unsendable = error instanceof UnsendableError;
+      if (isCherryError(error, "E_SESSIONS_DISABLED")) state.logger.error(`${pathname}: ${error.message}`);
+      else if (unsendable) state.logger.error(`handler for ${pathname}: ${error.message}`);
+      else
+        state.logger.error(
+          `handler for ${pathname} threw: ${state.dev ? formatThrown(error, state.config.dir) : ((error as Error)?.stack ?? error)}`,
+        );
+      const html = !state.dev
+        ? errorPage(500, "Internal Server Error")
+        : unsendable
+          ? errorPage(500, "Internal Server Error", error.message)
+          : thrownErrorPage(error, state.config.dir, req.method ?? "GET", pathname);
+      return send(res, req, 500, withReload(state, html), "text/html; charset=utf-8");
+    }
+
+    const status = answer.status ?? response.status;
+    let setCookie: string | undefined;
+    let vary = false;
+    if (session) {
+      if (status >= 500) session.abandon();
+      else {
+        try {
+          const commit = await session.commit();
+          setCookie = commit.setCookie;
+          vary = commit.vary;
+        } catch (error) {
+          return sessionFailure(state, req, res, error, pathname);
+        }
+      }
+    }
+    // Framing is cherry's: a handler's Content-Length or Transfer-Encoding, in any case, is dropped
+    // (a second, different length is how requests are smuggled); cherry sets its own below.
+    const headers = withoutFraming(response.headers);
+    for (const [name, value] of answer.headers ?? [])
+      if (name === "set-cookie") appendHeader(headers, "Set-Cookie", value);
+      else setHeader(headers, name, value);
+    if (setCookie) appendHeader(headers, "Set-Cookie", setCookie);
+    if (vary) appendHeader(headers, "Vary", "Cookie");
+    const { payload } = answer;
+    if (payload.kind === "file") {
+      if (!file) return text(res, req, 404, `The file for '${pathname}' was not found.`, headers);
+      const disposition = dispositionOf(payload.file);
+      if (disposition) setHeader(headers, "Content-Disposition", disposition);
+      return await sendFile(req, res, file, headers, status);
+    }
+    if (payload.kind === "stream") {
+      handedOver = true;
+      await sendStream(req, res, status, headers, payload, opened, (error) =>
+        state.logger.error(
+          `handler for ${pathname}: its streamed body failed midway: ${(error as Error)?.stack ?? error}`,
+        ),
+      );
+      return status;
+    }
+    const contentType = findHeader(headers, "content-type") ?? payload.type;
+    const html = contentType?.startsWith("text/html") ?? false;
+    const out = html && typeof payload.body === "string" ? withReload(state, payload.body) : payload.body;
+    return send(res, req, status, out, contentType, headers);
   }
-  if (payload.kind === "stream") {
-    await sendStream(req, res, status, headers, payload, opened, (error) =>
-      state.logger.error(
-        `handler for ${pathname}: its streamed body failed midway: ${(error as Error)?.stack ?? error}`,
-      ),
-    );
-    return status;
-  }
-  const contentType = findHeader(headers, "content-type") ?? payload.type;
-  const html = contentType?.startsWith("text/html") ?? false;
-  const out = html && typeof payload.body === "string" ? withReload(state, payload.body) : payload.body;
-  return send(res, req, status, out, contentType, headers);
 }
 
 function sessionFailure(
@@ -311,8 +348,8 @@ function send(
   const length = typeof body === "string" ? Buffer.byteLength(body) : body.length;
   const out: OutgoingHeaders = { "X-Content-Type-Options": "nosniff" };
   if (type && (headers === undefined || !findHeader(headers, "content-type"))) out["Content-Type"] = type;
-  if (headers) Object.assign(out, headers);
-  out["Content-Length"] = length;
+  if (headers) for (const name in headers) setHeader(out, name, headers[name]);
+  setHeader(out, "Content-Length", length);
   res.writeHead(status, out);
   res.end(req.method === "HEAD" ? undefined : body);
   return status;

@@ -17,16 +17,28 @@ export interface Response {
    * A file to return from the handler (`return response.file("report.pdf")`): sent as the static
    * handler sends files, with Content-Type from its extension, Content-Length, ETag, Last-Modified,
    * 304/412 from conditional requests and byte ranges (RFC 9110). A relative path is resolved against
-   * the folder of RootServer.cfg; a missing file answers 404.
+   * the folder of RootServer.cfg; a missing file answers 404. `response.status` (e.g. 404 with an
+   * error page) is the status of the whole file (no conditionals or ranges then).
+   * A path from the request (`response.file(request.params.name)`) must be given with `root`: without
+   * it `../../etc/passwd` or `.env` are served like any other path.
+   * Throws TypeError when `path` is not a string or an option is not what FileOptions says.
    */
   file(path: string, options?: FileOptions): FileBody;
 }
 
 export interface FileOptions {
-  /** The Content-Type; by default the one the static handler gives the file's extension. */
+  /** The Content-Type; by default the one the static handler gives the file's extension. A header
+   * value: no CR, LF, NUL or character above U+00FF. */
   type?: string;
   /** Sends `Content-Disposition: attachment` with this file name (true: the file's own name). */
   download?: string | boolean;
+  /**
+   * The folder `path` must stay inside (relative: to the folder of RootServer.cfg), as a static
+   * folder is served: a path leaving it (`..`, an absolute path, a symlink leading out) or with a
+   * segment starting with a dot (`.env`, `.git/config`) answers 404, as express's
+   * `res.sendFile(path, { root })` and serve-static do.
+   */
+  root?: string;
 }
 
 /** A file a handler returns, made by `response.file()`. */
@@ -35,6 +47,8 @@ export class FileBody {
     /** Absolute path. */
     readonly path: string,
     readonly options: FileOptions,
+    /** Absolute folder the file must be inside (FileOptions.root); checked when it is sent. */
+    readonly root?: string,
   ) {}
 }
 
@@ -54,7 +68,13 @@ class CherryResponse implements Response {
   }
 
   file(file: string, options: FileOptions = {}): FileBody {
-    return new FileBody(path.resolve(this.#dir, file), options);
+    if (typeof file !== "string")
+      throw new TypeError(`response.file() takes a path string, got ${describe(file)}`);
+    const problem = fileOptionsProblem(options);
+    if (problem) throw new TypeError(problem);
+    if (options.root === undefined) return new FileBody(path.resolve(this.#dir, file), options);
+    const root = path.resolve(this.#dir, options.root);
+    return new FileBody(path.resolve(root, file), options, root);
   }
 }
 
@@ -86,6 +106,26 @@ export function responseProblem(response: Response): string | undefined {
       return `invalid header ${JSON.stringify(name)}: ${(error as Error).message}`;
     }
   }
+  return undefined;
+}
+
+/** Why `options` is not a FileOptions, or undefined (checked when the handler calls file()). */
+function fileOptionsProblem(options: FileOptions): string | undefined {
+  if (typeof options !== "object" || options === null) return "response.file() options must be an object";
+  const { type, download, root } = options;
+  if (type !== undefined) {
+    if (typeof type !== "string")
+      return `response.file() option type must be a string, got ${describe(type)}`;
+    try {
+      validateHeaderValue("Content-Type", type);
+    } catch (error) {
+      return `response.file() option type is not a header value: ${(error as Error).message}`;
+    }
+  }
+  if (download !== undefined && typeof download !== "string" && typeof download !== "boolean")
+    return `response.file() option download must be a string or a boolean, got ${describe(download)}`;
+  if (root !== undefined && typeof root !== "string")
+    return `response.file() option root must be a string, got ${describe(root)}`;
   return undefined;
 }
 
