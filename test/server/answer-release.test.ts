@@ -73,8 +73,12 @@ const probe: Probe = {
   closed: {},
   open: {},
   gate: (key) => {
-    let gate = gates.get(key);
-    if (!gate) gates.set(key, (gate = new Promise<void>((resolve) => (probe.open[key] = resolve))));
+    const gate =
+      gates.get(key) ??
+      new Promise<void>((resolve) => {
+        probe.open[key] = resolve;
+      });
+    gates.set(key, gate);
     return gate;
   },
 };

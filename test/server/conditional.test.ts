@@ -2,6 +2,8 @@
  * RFC 9110 conditional requests (§13) and ranges (§14), the same for a static file and for a file a
  * handler returns with `response.file()` (both go through src/server/_file-answer.ts).
  */
+import { utimesSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveApp, type TestApp } from "../helpers/app.js";
 
@@ -9,6 +11,7 @@ const ROOT = `
 import type { Request, Response } from "cherry";
 export default class Root {
   hello(_request: Request, response: Response) { return response.file("public/hello.txt"); }
+  fresh(_request: Request, response: Response) { return response.file("public/fresh.txt"); }
 }
 `;
 
@@ -18,7 +21,14 @@ beforeAll(async () => {
     "src/root.ts": ROOT,
     "RootServer.cfg": "[staticContent]\nstatic = public\n",
     "public/hello.txt": "hello static\n",
+    "public/fresh.txt": "hello static\n",
   });
+  // hello.txt changed long ago (its Last-Modified is strong); fresh.txt "changes" in an hour, so its
+  // Last-Modified is never a second before now (RFC 9110 §8.8.2.2: weak).
+  const hour = 3600;
+  const now = Date.now() / 1000;
+  utimesSync(path.join(app.dir, "public/hello.txt"), now - hour, now - hour);
+  utimesSync(path.join(app.dir, "public/fresh.txt"), now + hour, now + hour);
 });
 afterAll(() => app.close());
 
@@ -63,6 +73,14 @@ describe.each([
     ],
     ["If-Modified-Since = Last-Modified", () => ({ "if-modified-since": lastModified }), 304],
     ["If-Modified-Since in the past", () => ({ "if-modified-since": past }), 200],
+    ["If-Modified-Since that is no HTTP-date (3000)", () => ({ "if-modified-since": "3000" }), 200],
+    ["If-Modified-Since in ISO form", () => ({ "if-modified-since": "2999-01-01" }), 200],
+    ["If-Unmodified-Since that is no HTTP-date", () => ({ "if-unmodified-since": "1990" }), 200],
+    [
+      "If-Modified-Since in the obsolete asctime form, later",
+      () => ({ "if-modified-since": "Sun Nov  6 08:49:37 2999" }),
+      304,
+    ],
     ["If-Match with the tag", () => ({ "if-match": etag }), 200],
     ["If-Match: *", () => ({ "if-match": "*" }), 200],
     ["If-Match with the weak form of the tag (strong comparison)", () => ({ "if-match": weak() }), 412],
@@ -117,5 +135,19 @@ describe.each([
     expect(res.status).toBe(200);
     expect(res.headers.get("content-length")).toBe("13");
     expect(await res.text()).toBe("");
+  });
+});
+
+describe.each([
+  ["a static file", "/static/fresh.txt"],
+  ["response.file()", "/fresh"],
+])("If-Range with a date: %s", (_kind, url) => {
+  it("sends the whole file when Last-Modified is not a second before now (a weak validator)", async () => {
+    const lastModified = (await fetch(new URL(url, app.url))).headers.get("last-modified") ?? "";
+    const res = await fetch(new URL(url, app.url), {
+      headers: { range: "bytes=0-4", "if-range": lastModified },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("hello static\n");
   });
 });
