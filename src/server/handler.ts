@@ -5,6 +5,7 @@
  * server swaps whole on reload.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
 import type { CherryConfig } from "../config/types.js";
 import { isCherryError } from "../errors.js";
 import type { Logger } from "../log.js";
@@ -207,8 +208,25 @@ async function answerRoute(
     }
   }
 
+  function handlerFailed(error: unknown): number {
+    const unsendable = error instanceof UnsendableError;
+    if (isCherryError(error, "E_SESSIONS_DISABLED")) state.logger.error(`${pathname}: ${error.message}`);
+    else if (unsendable) state.logger.error(`handler for ${pathname}: ${error.message}`);
+    else
+      state.logger.error(
+        `handler for ${pathname} threw: ${state.dev ? formatThrown(error, state.config.dir) : ((error as Error)?.stack ?? error)}`,
+      );
+    const html = !state.dev
+      ? errorPage(500, "Internal Server Error")
+      : unsendable
+        ? errorPage(500, "Internal Server Error", error.message)
+        : thrownErrorPage(error, state.config.dir, req.method ?? "GET", pathname);
+    return send(res, req, 500, withReload(state, html), "text/html; charset=utf-8");
+  }
+
   async function answerWith(): Promise<number> {
     let file: FileToSend | undefined;
+    let committedFirst = false;
     try {
       result = found.fn.call(found.owner, request, response);
       // Most handlers answer synchronously: await only a promise (each await costs a turn).
@@ -217,25 +235,16 @@ async function answerRoute(
       const problem = responseProblem(response);
       if (problem) throw new TypeError(problem);
       answer = toAnswer(result);
-      // Before the session is committed: a stream's code up to its first chunk, a file's lookup.
-      if (answer.payload.kind === "stream" && req.method !== "HEAD")
-        opened = await openStream(answer.payload.source);
-      else if (answer.payload.kind === "file") file = await findFile(answer.payload.file);
+      // Before the session is committed: a generator's code up to its first chunk, a file's lookup.
+      // A Readable or ReadableStream runs no handler code: the session is committed (its lock
+      // freed) before its first chunk is awaited, which may be long (server-sent events).
+      if (answer.payload.kind === "stream" && req.method !== "HEAD") {
+        if (runsHandlerCode(answer.payload.source)) opened = await openStream(answer.payload.source);
+        else committedFirst = true;
+      } else if (answer.payload.kind === "file") file = await findFile(answer.payload.file);
     } catch (error) {
       session?.abandon();
-      const unsendable = error instanceof UnsendableError;
-      if (isCherryError(error, "E_SESSIONS_DISABLED")) state.logger.error(`${pathname}: ${error.message}`);
-      else if (unsendable) state.logger.error(`handler for ${pathname}: ${error.message}`);
-      else
-        state.logger.error(
-          `handler for ${pathname} threw: ${state.dev ? formatThrown(error, state.config.dir) : ((error as Error)?.stack ?? error)}`,
-        );
-      const html = !state.dev
-        ? errorPage(500, "Internal Server Error")
-        : unsendable
-          ? errorPage(500, "Internal Server Error", error.message)
-          : thrownErrorPage(error, state.config.dir, req.method ?? "GET", pathname);
-      return send(res, req, 500, withReload(state, html), "text/html; charset=utf-8");
+      return handlerFailed(error);
     }
 
     const status = answer.status ?? response.status;
@@ -251,6 +260,14 @@ async function answerRoute(
         } catch (error) {
           return sessionFailure(state, req, res, error, pathname);
         }
+      }
+    }
+    if (committedFirst && answer.payload.kind === "stream") {
+      try {
+        opened = await openStream(answer.payload.source);
+      } catch (error) {
+        // The session was saved already; the answer is still an ordinary 500, nothing was sent.
+        return handlerFailed(error);
       }
     }
     // Framing is cherry's: a handler's Content-Length or Transfer-Encoding, in any case, is dropped
@@ -282,6 +299,15 @@ async function answerRoute(
     const out = html && typeof payload.body === "string" ? withReload(state, payload.body) : payload.body;
     return send(res, req, status, out, contentType, headers);
   }
+}
+
+/**
+ * Whether reading `source` runs the handler's own code (a generator, a custom async iterable), so
+ * that the session is committed only after its first chunk; a Node Readable or a ReadableStream (a
+ * web Response's body, a Blob's) does not.
+ */
+function runsHandlerCode(source: object): boolean {
+  return !(source instanceof Readable || source instanceof ReadableStream);
 }
 
 function sessionFailure(

@@ -56,6 +56,18 @@ export default class Root {
   notFound(_r: Request, response: Response) { response.status = 404; return response.file("public/hello.txt"); }
   rooted(request: Request, response: Response) { return response.file(String(request.params.name), { root: "public" }); }
   proxy() { return fetch(probe.upstream); }
+  login(request: Request) { request.sessionMap.set("kept", "login"); return "ok"; }
+  sse(request: Request) {
+    request.sessionMap.set("kept", "sse");
+    probe.enteredSse = true;
+    const body = new ReadableStream({ async pull(c) { await probe.gate("sse"); c.enqueue(new TextEncoder().encode("data: 1\\n\\n")); c.close(); } });
+    return new Response(body, { headers: { "content-type": "text/event-stream" } });
+  }
+  readableSse(request: Request) {
+    request.sessionMap.set("kept", "readableSse");
+    probe.enteredReadableSse = true;
+    return new Readable({ read() { probe.gate("readableSse").then(() => { this.push("data: 1\\n\\n"); this.push(null); }); } });
+  }
   read(request: Request) { return String(request.sessionMap.get("kept", "nothing")); }
 }
 `;
@@ -324,4 +336,25 @@ describe("a fetch() Response forwarded", () => {
     const res = await get("/proxy");
     expect(await res.text()).toBe("upstream body, decoded by fetch\n");
   });
+});
+
+describe("a stream that runs no handler code frees the session before its first chunk", () => {
+  it.each([
+    ["/sse", "enteredSse", "sse"],
+    ["/readableSse", "enteredReadableSse", "readableSse"],
+  ])(
+    "%s: the same user's next request is answered while it waits, with the session saved",
+    async (p, entered, key) => {
+      const client = new Client(app.url);
+      expect(await client.text("/login")).toBe("ok");
+      const pending = client.get(p);
+      await eventually(() => (probe as unknown as Record<string, boolean>)[entered] === true);
+      const blocked = new Promise<string>((resolve) =>
+        setTimeout(() => resolve("still locked after 5 s"), 5000),
+      );
+      expect(await Promise.race([client.text("/read"), blocked])).toBe(key);
+      probe.open[key]();
+      expect(await (await pending).text()).toBe("data: 1\n\n");
+    },
+  );
 });
