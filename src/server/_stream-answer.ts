@@ -129,6 +129,15 @@ function chunkOf(value: unknown): string | Uint8Array {
   throw new TypeError(`a streamed chunk must be a string, Buffer or Uint8Array, got ${type}`);
 }
 
+/**
+ * Whether reading `source` runs the handler's own code (a generator, a custom async iterable), so
+ * that the session is committed only after its first chunk; a Node Readable or a ReadableStream (a
+ * web Response's body, a Blob's) does not.
+ */
+export function runsHandlerCode(source: object): boolean {
+  return !(source instanceof Readable || source instanceof ReadableStream);
+}
+
 function isReadableLike(value: object): boolean {
   const v = value as Partial<Readable>;
   return typeof v.pipe === "function" && typeof v.read === "function" && typeof v.destroy === "function";

@@ -5,7 +5,6 @@
  * server swaps whole on reload.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Readable } from "node:stream";
 import type { CherryConfig } from "../config/types.js";
 import { isCherryError } from "../errors.js";
 import type { Logger } from "../log.js";
@@ -20,7 +19,13 @@ import { forbiddenHostMessage } from "./_hosts.js";
 import { addForm, type Form, isMultipart, readMultipart } from "./_multipart.js";
 import { dispositionOf, findFile, sendStream } from "./_send-answer.js";
 import { causeOf, generalTerms } from "./_store-answer.js";
-import { type OpenStream, openStream, releaseSource, releaseStream } from "./_stream-answer.js";
+import {
+  type OpenStream,
+  openStream,
+  releaseSource,
+  releaseStream,
+  runsHandlerCode,
+} from "./_stream-answer.js";
 import { isSecure } from "./_trust-proxy.js";
 import { type AppError, formatAppError } from "./app-error.js";
 import { notFoundPage, thrownErrorPage } from "./dev-pages.js";
@@ -299,15 +304,6 @@ async function answerRoute(
     const out = html && typeof payload.body === "string" ? withReload(state, payload.body) : payload.body;
     return send(res, req, status, out, contentType, headers);
   }
-}
-
-/**
- * Whether reading `source` runs the handler's own code (a generator, a custom async iterable), so
- * that the session is committed only after its first chunk; a Node Readable or a ReadableStream (a
- * web Response's body, a Blob's) does not.
- */
-function runsHandlerCode(source: object): boolean {
-  return !(source instanceof Readable || source instanceof ReadableStream);
 }
 
 function sessionFailure(
