@@ -114,8 +114,11 @@ export async function pumpStream(
     if (closed) return "closed";
     onError(error);
     // End the socket rather than destroy it: what was written still reaches the client, then the
-    // connection closes without the last chunk, so the client knows the body is cut.
-    if (res.socket) res.socket.end();
+    // connection closes without the last chunk, so the client knows the body is cut. A turn later:
+    // Node 24 hands a response's first writes to the socket on the next tick (ending it now lost the
+    // status line and the chunks written so far).
+    const socket = res.socket;
+    if (socket) setImmediate(() => socket.end());
     else res.destroy();
     return "failed";
   } finally {
