@@ -41,6 +41,8 @@ function range(spec: KeySpec, kind: string): string {
 }
 
 function inRange(spec: KeySpec, value: number, kind: string): Coerced {
+  // 99999999999999999999 is not the number it spells: past 2^53 integers round.
+  if (kind === "an integer" && !Number.isSafeInteger(value)) return fail(spec, kind);
   if ((spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)) {
     return fail(spec, kind);
   }

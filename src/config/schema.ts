@@ -135,6 +135,7 @@ export const SCHEMA: readonly KeySpec[] = [
     type: "int",
     default: 10485760,
     min: 0,
+    max: 1024 * 1024 * 1024,
     doc: "bytes a request body may have (CherryPy 3's max_request_body_size); over it is a 413",
   },
   {
@@ -143,6 +144,7 @@ export const SCHEMA: readonly KeySpec[] = [
     type: "int",
     default: 20,
     min: 0,
+    max: 1000,
     doc: "files one multipart/form-data request may upload (PHP's max_file_uploads); over it is a 413",
   },
   {
@@ -151,6 +153,7 @@ export const SCHEMA: readonly KeySpec[] = [
     type: "int",
     default: 0,
     min: 0,
+    max: 1024 * 1024 * 1024,
     doc: "bytes one uploaded file may have; 0 = only maxRequestBodySize limits it; over it is a 413",
   },
   {
@@ -159,6 +162,7 @@ export const SCHEMA: readonly KeySpec[] = [
     type: "int",
     default: 1000,
     min: 0,
+    max: 10_000,
     doc: "text fields one multipart/form-data request may have (Django's default); over it is a 413",
   },
   {
@@ -329,6 +333,7 @@ export const SCHEMA: readonly KeySpec[] = [
     type: "int",
     default: 50_000,
     min: 1,
+    max: 10_000_000,
     doc: "ram store: sessions kept at most; the least recently used go first",
   },
   {
@@ -337,6 +342,7 @@ export const SCHEMA: readonly KeySpec[] = [
     type: "int",
     default: 32 * 1024 * 1024,
     min: 1024,
+    max: 64 * 1024 * 1024 * 1024,
     doc: "ram store: bytes of session data (as JSON, estimated) kept at most; the least recently used go first",
   },
 

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { addField } from "./_fields.js";
 import { HttpError } from "./_http-error.js";
 import { parseJsonBody } from "./_json.js";
 import { parseUrlencoded } from "./_urlencoded.js";
@@ -61,15 +62,9 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
 
 export type Params = Record<string, string | string[] | unknown>;
 
-/** Adds a field; a repeated name becomes an array, grown in place (a copy per repeat was quadratic). */
+/** Adds fields to `target` with the shared rule of src/server/_fields.ts. */
 function adder(target: Params): (name: string, value: string) => void {
-  return (name, value) => {
-    if (name === "__proto__") return;
-    const previous = target[name];
-    if (previous === undefined) target[name] = value;
-    else if (Array.isArray(previous)) previous.push(value);
-    else target[name] = [previous, value];
-  };
+  return (name, value) => addField(target, name, value);
 }
 
 /**

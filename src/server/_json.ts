@@ -1,8 +1,9 @@
 /**
  * JSON bodies within bounds. JSON.parse is linear, but what a handler does with its result (a
  * recursive merge, JSON.stringify into a session, structuredClone) recurses once per level and walks
- * every key, so depth and key count are bounded before parsing: one scan of the bytes, stopped at
- * the first level or key over the limit. `__proto__` keys, and `constructor` keys holding a
+ * every key and element, as does the prototype-key pass below, so depth, key count and value count
+ * (empty `{}` and `[]` have no keys but cost as much to walk) are bounded before parsing: one scan of
+ * the bytes, stopped at the first level, key or value over the limit. `__proto__` keys, and `constructor` keys holding a
  * `prototype`, are dropped at every level (secure-json-parse's protoAction and constructorAction
  * "remove", as fastify uses them), so no recursive merge of the result can reach a prototype.
  */
@@ -12,13 +13,20 @@ import { HttpError } from "./_http-error.js";
 export const JSON_MAX_DEPTH = 32;
 /** Object members in the whole document, at any depth. */
 export const JSON_MAX_KEYS = 10_000;
+/**
+ * Values in the whole document, at any depth, counted as the commas and opening brackets outside
+ * strings (at least the number of array elements and object members, containers included): room
+ * for JSON_MAX_KEYS one-member objects in an array, and few enough that walking every container
+ * stays a few milliseconds.
+ */
+export const JSON_MAX_VALUES = 50_000;
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
 /**
  * Parses a JSON body whose top level must be an object. Malformed: HttpError 400. Deeper than
- * JSON_MAX_DEPTH or more than JSON_MAX_KEYS members: HttpError 413.
+ * JSON_MAX_DEPTH, more than JSON_MAX_KEYS members or more than JSON_MAX_VALUES values: HttpError 413.
  */
 export function parseJsonBody(bytes: Buffer): Record<string, unknown> {
   const escaped = checkShape(bytes);
@@ -39,6 +47,7 @@ export function parseJsonBody(bytes: Buffer): Record<string, unknown> {
 function checkShape(bytes: Buffer): boolean {
   let depth = 0;
   let keys = 0;
+  let values = 0;
   const length = bytes.length;
   for (let i = 0; i < length; i++) {
     const b = bytes[i];
@@ -51,11 +60,17 @@ function checkShape(bytes: Buffer): boolean {
     } else if (b === 0x7b || b === 0x5b) {
       if (++depth > JSON_MAX_DEPTH)
         throw new HttpError(413, `JSON body nested deeper than ${JSON_MAX_DEPTH} levels`);
+      if (++values > JSON_MAX_VALUES) throw tooManyValues();
     } else if (b === 0x7d || b === 0x5d) depth--;
+    else if (b === 0x2c && ++values > JSON_MAX_VALUES) throw tooManyValues();
     else if (b === 0x3a && ++keys > JSON_MAX_KEYS)
       throw new HttpError(413, `JSON body with more than ${JSON_MAX_KEYS} keys`);
   }
   return bytes.includes(BACKSLASH);
+}
+
+function tooManyValues(): HttpError {
+  return new HttpError(413, `JSON body with more than ${JSON_MAX_VALUES} values`);
 }
 
 /** Whether the quote at `at` is escaped: preceded by an odd run of backslashes. */

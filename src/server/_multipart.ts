@@ -10,6 +10,7 @@ import { pipeline } from "node:stream/promises";
 import busboy from "busboy";
 import type { ServerConfig } from "../config/types.js";
 import { HttpError } from "./_body.js";
+import { addField } from "./_fields.js";
 import { StoredUpload, UPLOAD_MEMORY_LIMIT, type UploadFolder } from "./upload.js";
 
 /** busboy's default for one text field, kept: a longer value is a 413. */
@@ -132,19 +133,14 @@ export async function readMultipart(
 }
 
 /**
- * Adds the form's fields and files to `params` as urlencoded fields are added: a repeated name makes
- * an array, and a body field replaces a query field of the same name.
+ * Adds the form's fields and files to `params` with the rule urlencoded fields follow
+ * (src/server/_fields.ts): a repeated name makes an array, and a body field replaces a query field
+ * of the same name. Linear in the number of parts.
  */
 export function addForm(params: Record<string, unknown>, form: Form): void {
   const body: Record<string, unknown> = Object.create(null);
-  const add = (name: string, value: unknown) => {
-    if (name === "__proto__") return;
-    const previous = body[name];
-    if (previous === undefined) body[name] = value;
-    else body[name] = Array.isArray(previous) ? [...previous, value] : [previous, value];
-  };
-  for (const [name, value] of form.fields) add(name, value);
-  for (const file of form.files) add(file.field, file);
+  for (const [name, value] of form.fields) addField(body, name, value);
+  for (const file of form.files) addField(body, file.field, file);
   Object.assign(params, body);
 }
 

@@ -102,6 +102,32 @@ describe("coercion", () => {
     );
   });
 
+  it.each([
+    ["server", "maxFormFields", 10_000],
+    ["server", "maxFileUploads", 1000],
+    ["server", "maxRequestBodySize", 1024 ** 3],
+    ["server", "maxFileSize", 1024 ** 3],
+    ["session", "ramMaxSessions", 10_000_000],
+    ["session", "ramMaxBytes", 64 * 1024 ** 3],
+  ])(
+    "bounds [%s] %s from above: the maximum passes, one more and 99999999999999999999 are errors",
+    (section, key, max) => {
+      const config = ok(`[${section}]\n${key}=${max}\n`) as unknown as Record<string, Record<string, number>>;
+      expect(config[section][key]).toBe(max);
+      for (const value of [String(max + 1), "99999999999999999999"]) {
+        const [problem] = problems(`[${section}]\n${key}=${value}\n`);
+        expect(problem).toContain(`${key}: expected an integer from`);
+        expect(problem).toContain(`to ${max}, got "${value}"`);
+      }
+    },
+  );
+
+  it("refuses an integer past 2^53 even where the key has no maximum", () => {
+    expect(problems("[server]\nthreadPool=99999999999999999999\n")[0]).toContain(
+      'threadPool: expected an integer >= 0, got "99999999999999999999"',
+    );
+  });
+
   it("reads minutes with decimals", () => {
     const config = ok("[session]\ntimeout=0.5\ncleanUpDelay=0\n");
     expect(config.session.timeout).toBe(0.5);

@@ -1,12 +1,15 @@
 /**
- * Bounded work per request (SECURITY.md): the query string, urlencoded and JSON bodies and the
- * Cookie header are parsed in time linear in their size, with limits that answer 413. Nothing here
+ * Bounded work per request (SECURITY.md): the query string, urlencoded, multipart and JSON bodies
+ * and the Cookie header are parsed in time linear in their size, with limits that answer 413. Nothing here
  * times anything: the limits are asserted at N and N + 1, and the work is counted.
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HttpError, MAX_FIELDS, parseParams } from "../../src/server/_body.js";
-import { JSON_MAX_DEPTH, JSON_MAX_KEYS } from "../../src/server/_json.js";
+import { addField } from "../../src/server/_fields.js";
+import { JSON_MAX_DEPTH, JSON_MAX_KEYS, JSON_MAX_VALUES } from "../../src/server/_json.js";
+import { addForm, type Form } from "../../src/server/_multipart.js";
+import { StoredUpload } from "../../src/server/upload.js";
 import { Client, countOf, serveApp, type TestApp } from "../helpers/app.js";
 
 const FORM = "application/x-www-form-urlencoded";
@@ -60,14 +63,70 @@ describe("field limit: 1000 fields in the query string and in a urlencoded body,
 });
 
 describe("linear work: counted, not timed", () => {
-  // Every array spread, for-of or Array.from walks an array iterator: the old parser copied the
-  // array of a repeated key on each repeat (n²/2 element steps for n repeats).
-  function arraySteps(run: () => void): number {
-    const proto = Array.prototype as unknown as Record<symbol, () => Iterator<unknown>>;
-    const original = proto[Symbol.iterator];
+  // Two counts, so no way of copying an array on each repeat passes: (1) the shared adder is handed
+  // an array behind a Proxy that counts every read and write of it, which any copy (spread, concat,
+  // slice, Array.from, Object.assign, a for loop) must make once per element; (2) every parser that
+  // uses it runs with the copying built-ins (array iterator, concat, slice, Array.from, splice)
+  // counting the elements they step through.
+  function proxyTouches(repeats: number): number {
+    let touches = 0;
+    const counted = <T extends object>(target: T): T =>
+      new Proxy(target, {
+        get: (t, key, receiver) => {
+          touches++;
+          return Reflect.get(t, key, receiver);
+        },
+        set: (t, key, value, receiver) => {
+          touches++;
+          return Reflect.set(t, key, value, receiver);
+        },
+        has: (t, key) => {
+          touches++;
+          return Reflect.has(t, key);
+        },
+        ownKeys: (t) => {
+          touches += (t as unknown[]).length ?? 1;
+          return Reflect.ownKeys(t);
+        },
+      });
+    // Every array the adder stores is put behind the counting Proxy, so a fresh copy is counted too.
+    const wrapped = new WeakSet<object>();
+    const target = new Proxy(Object.create(null) as Record<string, unknown>, {
+      set: (t, key, value) => {
+        if (Array.isArray(value) && !wrapped.has(value)) {
+          const proxy = counted(value);
+          wrapped.add(proxy);
+          t[key as string] = proxy;
+        } else t[key as string] = value;
+        return true;
+      },
+    });
+    target.a = ["first"];
+    for (let i = 0; i < repeats; i++) addField(target, "a", String(i));
+    // Whatever the adder did, the values are all there.
+    expect((target.a as unknown[]).length).toBe(repeats + 1);
+    return touches;
+  }
+
+  it("addField: each repeat touches the existing array a fixed number of times (100 or 10,000 repeats)", () => {
+    expect(proxyTouches(100)).toBeLessThanOrEqual(8 * 100);
+    const large = proxyTouches(10_000);
+    // Linear: 100× the repeats costs about 100× the touches, not 10,000×.
+    expect(large).toBeLessThanOrEqual(8 * 10_000);
+  });
+
+  function copySteps(run: () => void): number {
+    const proto = Array.prototype as unknown as Record<string | symbol, (...args: unknown[]) => unknown>;
+    const saved = {
+      iterator: proto[Symbol.iterator],
+      concat: proto.concat,
+      slice: proto.slice,
+      splice: proto.splice,
+      from: Array.from,
+    };
     let steps = 0;
     proto[Symbol.iterator] = function (this: unknown[]) {
-      const inner = original.call(this);
+      const inner = saved.iterator.call(this) as Iterator<unknown>;
       return {
         next: () => {
           steps++;
@@ -78,13 +137,41 @@ describe("linear work: counted, not timed", () => {
         },
       } as Iterator<unknown>;
     };
+    proto.concat = function (this: unknown[], ...args: unknown[]) {
+      steps += this.length + args.length;
+      return saved.concat.apply(this, args);
+    };
+    proto.slice = function (this: unknown[], ...args: unknown[]) {
+      steps += this.length;
+      return saved.slice.apply(this, args);
+    };
+    proto.splice = function (this: unknown[], ...args: unknown[]) {
+      steps += this.length;
+      return saved.splice.apply(this, args);
+    };
+    Array.from = ((items: ArrayLike<unknown>, ...rest: unknown[]) => {
+      steps += (items as unknown[]).length ?? 0;
+      return (saved.from as (...a: unknown[]) => unknown[])(items, ...rest);
+    }) as typeof Array.from;
     try {
       run();
     } finally {
-      proto[Symbol.iterator] = original;
+      proto[Symbol.iterator] = saved.iterator;
+      proto.concat = saved.concat;
+      proto.slice = saved.slice;
+      proto.splice = saved.splice;
+      Array.from = saved.from;
     }
     return steps;
   }
+
+  const repeatedForm = (n: number): Form => ({
+    fields: Array.from({ length: n }, (_, i) => ["a", String(i)] as [string, string]),
+    files: Array.from({ length: 20 }, () => new StoredUpload("a", "f.txt", "text/plain")),
+    dispose: async () => {},
+  });
+  // Built outside the count: Array.from here is not the parser's work.
+  const forms = [repeatedForm(1000), repeatedForm(10_000)];
 
   it.each([
     ["urlencoded body", () => form(fields(MAX_FIELDS, () => "a=1"))],
@@ -106,8 +193,58 @@ describe("linear work: counted, not timed", () => {
           FORM,
         ),
     ],
-  ])("%s: 1000 repeats of one key cost at most a few steps per field", (_, run) => {
-    expect(arraySteps(run)).toBeLessThanOrEqual(4 * MAX_FIELDS);
+    ["multipart: 1000 text fields and 20 files of one name", () => addForm({}, forms[0])],
+    ["multipart: 10,000 text fields of one name", () => addForm({}, forms[1])],
+  ])("%s: repeats of one key cost at most a few steps per field", (_, run) => {
+    expect(copySteps(run)).toBeLessThanOrEqual(4 * 10_000);
+  });
+
+  it("the step counter sees each way of copying (it would catch the old addForm)", () => {
+    const list = Array.from({ length: 1000 }, (_, i) => i);
+    expect(copySteps(() => void [...list, 1])).toBeGreaterThanOrEqual(1000);
+    expect(copySteps(() => void list.concat(1))).toBeGreaterThanOrEqual(1000);
+    expect(copySteps(() => void list.slice())).toBeGreaterThanOrEqual(1000);
+    expect(copySteps(() => void Array.from(list))).toBeGreaterThanOrEqual(1000);
+  });
+
+  it("addForm keeps every repeat, text fields first, then files, in order", () => {
+    const params: Record<string, unknown> = Object.create(null);
+    params.a = "from the query";
+    addForm(params, repeatedForm(3));
+    const a = params.a as unknown[];
+    expect(a.slice(0, 3)).toEqual(["0", "1", "2"]);
+    expect(a).toHaveLength(23);
+    expect(a[3]).toBeInstanceOf(StoredUpload);
+  });
+});
+
+describe("JSON bodies: a value limit, so no shape walks more than 50,000 containers", () => {
+  const list = (n: number, element: string) => `{"a":[${Array(n).fill(element).join(",")}]}`;
+  // n commas and brackets in all: the document's opening brace and the array's bracket, then
+  // n - 2 elements of which each but the first adds a comma (and an opening bracket if a container).
+  it.each([
+    ["empty objects", "{}", 2],
+    ["empty arrays", "[]", 2],
+    ["numbers", "1", 1],
+    ["nulls", "null", 1],
+    ["empty strings", '""', 1],
+  ])("%s: at the limit pass, one more value is a 413", (_, element, cost) => {
+    const at = Math.floor((JSON_MAX_VALUES - 2 + 1) / cost);
+    expect(refusal(() => json(list(at, element)))).toBeUndefined();
+    const error = refusal(() => json(list(at + 1, element)));
+    expect(error?.status).toBe(413);
+    expect(error?.message).toBe(`JSON body with more than ${JSON_MAX_VALUES} values`);
+  });
+
+  it.each([
+    ["a \\u escape", '{"\\u0061":1,"a":['],
+    ["a prototype key", '{"prototype":1,"a":['],
+    ["a __proto__ inside a string", '{"s":"__proto__","a":['],
+  ])("the review's 1 MiB of {} after %s is a 413 before JSON.parse or the prototype pass", (_, head) => {
+    const body = `${head}${Array(350_000).fill("{}").join(",")}]}`;
+    const error = refusal(() => json(body));
+    expect(error?.status).toBe(413);
+    expect(error?.message).toContain("values");
   });
 });
 
