@@ -113,6 +113,74 @@ describe("an existing session folder must be private", () => {
   });
 });
 
+describe("no other user can rename the store's folder away (each folder above it)", () => {
+  // The review's attack: storageFileDir = sub/sessions with sub 0777; another user runs
+  // `mv sub/sessions sub/old` and makes their own sub/sessions holding a planted session file.
+  const stores: [string, (dir: string) => unknown][] = [
+    ["file", (dir) => new FileStore(path.join(dir, "sessions"))],
+    ["sqlite", (dir) => new SqliteStore(path.join(dir, "db", "sessions.db"))],
+  ];
+  const inner = (store: string) => (store === "file" ? "sessions" : "db");
+
+  it.each(stores)("%s: refuses a parent others can write (0777, 0770, 0702), naming it", (store, make) => {
+    for (const loose of [0o777, 0o770, 0o702]) {
+      const sub = path.join(tempDir(), "sub");
+      mkdirSync(path.join(sub, inner(store)), { recursive: true, mode: 0o700 });
+      chmodSync(sub, loose);
+      const message = refusal(() => make(sub));
+      expect(message).toContain(`${sub} can be written by other users (mode 0${loose.toString(8)})`);
+      expect(message).toContain(`hint: chmod go-w ${sub}`);
+    }
+  });
+
+  it.each(stores)(
+    "%s: refuses a loose folder three levels up, and one reached through a symbolic link",
+    (store, make) => {
+      const top = path.join(tempDir(), "top");
+      const sub = path.join(top, "a", "b");
+      mkdirSync(path.join(sub, inner(store)), { recursive: true, mode: 0o700 });
+      chmodSync(top, 0o777);
+      expect(refusal(() => make(sub))).toContain(`${top} can be written by other users`);
+      const link = path.join(tempDir(), "link");
+      symlinkSync(sub, link);
+      expect(refusal(() => make(link))).toContain(`${top} can be written by other users`);
+    },
+  );
+
+  it.each(stores)("%s: accepts a sticky world-writable parent (like /tmp) and a 0755 one", (store, make) => {
+    for (const fine of [0o1777, 0o755]) {
+      const sub = path.join(tempDir(), "sub");
+      mkdirSync(path.join(sub, inner(store)), { recursive: true, mode: 0o700 });
+      chmodSync(sub, fine);
+      const made = make(sub) as { close?: () => void };
+      made.close?.();
+    }
+  });
+
+  it.skipIf(!isRoot).each(stores)(
+    "%s: refuses a folder above owned by another user, even 0755 (needs root to chown)",
+    (store, make) => {
+      const sub = path.join(tempDir(), "sub");
+      mkdirSync(path.join(sub, inner(store)), { recursive: true, mode: 0o700 });
+      chmodSync(sub, 0o755);
+      chownSync(sub, NOBODY, NOBODY);
+      expect(refusal(() => make(sub))).toContain(`${sub} belongs to another user (uid ${NOBODY}`);
+    },
+  );
+
+  it.skipIf(!isRoot)(
+    "sqlite: refuses a database folder owned by another user, 0755 (needs root to chown)",
+    () => {
+      const dir = path.join(tempDir(), "db");
+      mkdirSync(dir, { mode: 0o755 });
+      chownSync(dir, NOBODY, NOBODY);
+      expect(refusal(() => new SqliteStore(path.join(dir, "sessions.db")))).toContain(
+        `${dir} belongs to another user (uid ${NOBODY}`,
+      );
+    },
+  );
+});
+
 describe("an existing sqlite database must be private", () => {
   it("refuses a database, -wal or -shm that others can read or write", () => {
     for (const suffix of ["", "-wal", "-shm"]) {

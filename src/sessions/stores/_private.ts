@@ -5,7 +5,7 @@
  * or owner it did not set may be an operator's choice or someone else's doing, and silently
  * changing either would hide that. The error says which command fixes it.
  */
-import { closeSync, lstatSync, openSync, type Stats, statSync } from "node:fs";
+import { closeSync, lstatSync, openSync, realpathSync, type Stats, statSync } from "node:fs";
 import path from "node:path";
 import { CherryError } from "../../errors.js";
 
@@ -16,12 +16,14 @@ const STICKY = 0o1000;
 
 /**
  * The file store's folder: owned by this user, not readable (session ids are the file names) nor
- * writable by group or others. Throws E_STORE_UNAVAILABLE naming the folder, its mode and the fix.
+ * writable by group or others, and in folders nobody else can rename it out of (checkAncestors).
+ * Throws E_STORE_UNAVAILABLE naming the folder, its mode and the fix.
  */
 export function checkPrivateFolder(dir: string, store: string): void {
   const stat = statSync(dir);
   if (!stat.isDirectory()) throw refused(store, `${dir} is not a folder`, "point the store at a folder");
   checkOwner(stat, dir, store);
+  checkAncestors(path.dirname(realpathSync(dir)), dir, store);
   if (stat.mode & GROUP_OTHER_RW) {
     throw refused(
       store,
@@ -33,19 +35,13 @@ export function checkPrivateFolder(dir: string, store: string): void {
 
 /**
  * A database file and its companions (`-wal`, `-shm`, `-journal`) when they exist: regular files
- * (not links), owned by this user, with no permission for group or others; their folder not
- * writable by others unless sticky (where nobody can replace another user's file). A missing
- * database file is created 0600 whatever the umask, so SQLite gives its companions that mode too.
+ * (not links), owned by this user, with no permission for group or others; their folder, and each
+ * folder above it, owned by this user or root and not writable by others unless sticky (where
+ * nobody can replace another user's file): checkAncestors. A missing database file is created
+ * 0600 whatever the umask, so SQLite gives its companions that mode too.
  */
 export function preparePrivateFile(file: string, store: string): void {
-  const dir = statSync(path.dirname(file));
-  if (dir.mode & GROUP_OTHER_W && !(dir.mode & STICKY)) {
-    throw refused(
-      store,
-      `the folder of ${file} can be written by other users (mode ${octal(dir.mode)}): they could replace the database`,
-      `chmod go-w ${path.dirname(file)}, or keep storageFile in a private folder`,
-    );
-  }
+  checkAncestors(realpathSync(path.dirname(file)), file, store);
   for (const name of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) {
     const stat = lstatSync(name, { throwIfNoEntry: false });
     if (!stat) continue;
@@ -64,6 +60,36 @@ export function preparePrivateFile(file: string, store: string): void {
     closeSync(openSync(file, "wx", 0o600));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+}
+
+/**
+ * Walks from `folder` up to `/`: a folder another user could write (group or others, not sticky) or
+ * that belongs to another user (not this one, not root) lets them rename what is below it and put
+ * their own in its place (`mv sub/sessions sub/old; mkdir sub/sessions`), so it is refused. A sticky
+ * folder (like /tmp) ends the walk: there nobody renames an entry they do not own. Paths are real
+ * paths, so a symbolic link cannot hide a loose folder.
+ */
+export function checkAncestors(folder: string, target: string, store: string): void {
+  const uid = process.getuid?.();
+  for (let current = folder; ; current = path.dirname(current)) {
+    const stat = statSync(current);
+    if (uid !== undefined && stat.uid !== uid && stat.uid !== 0) {
+      throw refused(
+        store,
+        `${current} belongs to another user (uid ${stat.uid}, cherry runs as uid ${uid}): they could replace ${target}`,
+        `keep the store in a folder of your own, or chown ${uid} ${current}`,
+      );
+    }
+    if (stat.mode & STICKY) return;
+    if (stat.mode & GROUP_OTHER_W) {
+      throw refused(
+        store,
+        `${current} can be written by other users (mode ${octal(stat.mode)}): they could replace ${target}`,
+        `chmod go-w ${current}, or keep the store in a private folder`,
+      );
+    }
+    if (current === path.dirname(current)) return;
   }
 }
 
