@@ -200,6 +200,80 @@ describe("custom store: foreign entries from listSessions()", () => {
   });
 });
 
+describeWithService("redis store: keys named like sessions that are not strings", await redis(), () => {
+  // `<prefix><40 hex>` holding a hash, list, set, sorted set or stream (HSET + PEXPIRE and friends):
+  // another program's data under a session's name. It is no session: not listed, not shown, never
+  // deleted, and no command crashes on it with WRONGTYPE.
+  const tag = randomBytes(4).toString("hex");
+  const prefix = `cherry-test:${tag}:`;
+  const foreignIds = ["1", "2", "3", "4", "5"].map((d) => d.repeat(40));
+  const plant = async (admin: ReturnType<typeof createClient>) => {
+    const [hash, list, set, zset, stream] = foreignIds.map((id) => `${prefix}${id}`);
+    await admin.hSet(hash, "user", "ada");
+    await admin.rPush(list, "x");
+    await admin.sAdd(set, "x");
+    await admin.zAdd(zset, { score: 1, value: "x" });
+    await admin.xAdd(stream, "*", { x: "1" });
+    for (const id of foreignIds) await admin.pExpire(`${prefix}${id}`, 600_000);
+  };
+  const types = async (admin: ReturnType<typeof createClient>) =>
+    Promise.all(foreignIds.map((id) => admin.type(`${prefix}${id}`)));
+  const TYPES = ["hash", "list", "set", "zset", "stream"];
+
+  it("the store: list, get, destroy, a sweep and purge --all leave them be", async () => {
+    const admin = createClient({ url: REDIS_URL });
+    await admin.connect();
+    const store = await RedisStore.connect({ url: REDIS_URL, prefix });
+    try {
+      await plant(admin);
+      const ids = await sessions(store);
+      for (const id of foreignIds) {
+        expect(await store.get(id)).toBeUndefined();
+        await store.destroy(id);
+      }
+      await onlySessions(store, ids, () => types(admin));
+      expect(await types(admin)).toEqual(TYPES);
+    } finally {
+      await store.close();
+      for await (const keys of admin.scanIterator({ MATCH: `${prefix}*` }))
+        if (keys.length) await admin.unlink(keys);
+      await admin.close();
+    }
+  });
+
+  it("cherry sessions ls, ls --json, show and purge --all: no crash, nothing of theirs deleted", async () => {
+    const admin = createClient({ url: REDIS_URL });
+    await admin.connect();
+    const url = `${REDIS_URL}?prefix=${encodeURIComponent(prefix)}`;
+    const dir = tempDir({ "RootServer.cfg": `[session]\nstorageType = redis\nstorageUrl = ${url}\n` });
+    const store = await RedisStore.connect({ url: REDIS_URL, prefix });
+    try {
+      await plant(admin);
+      const [id] = await sessions(store);
+      const ls = await cherry(["sessions", "ls"], { cwd: dir });
+      expect(ls.exitCode, ls.stderr).toBe(0);
+      for (const foreign of foreignIds) expect(ls.stdout).not.toContain(foreign);
+      const json = await cherry(["sessions", "ls", "--json"], { cwd: dir });
+      expect(json.exitCode, json.stderr).toBe(0);
+      expect(JSON.parse(json.stdout)).toHaveLength(2);
+      const shown = await cherry(["sessions", "show", id], { cwd: dir });
+      expect(shown.exitCode, shown.stderr).toBe(0);
+      const other = await cherry(["sessions", "show", foreignIds[0]], { cwd: dir });
+      expect(other.stderr).not.toContain("unexpected error");
+      expect(other.stderr).not.toContain("WRONGTYPE");
+      expect(other.exitCode).not.toBe(0);
+      const purge = await cherry(["sessions", "purge", "--all", "--json"], { cwd: dir });
+      expect(JSON.parse(purge.stdout)).toMatchObject({ removed: 2 });
+      expect(await types(admin)).toEqual(TYPES);
+    } finally {
+      await store.close();
+      for await (const keys of admin.scanIterator({ MATCH: `${prefix}*` }))
+        if (keys.length) await admin.unlink(keys);
+      await admin.close();
+    }
+  });
+});
+
 describeWithService(
   "redis with ?prefix=…myapp: through the CLI and the server's sweep",
   await redis(),

@@ -18,6 +18,9 @@ import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSes
 export const REDIS_PREFIX = "cherry:sess:";
 const RELEASE =
   "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+/** Unlinks a session key only if it holds a string: a hash, list or set under that name is not cherry's. */
+const DESTROY =
+  "if redis.call('type', KEYS[1]).ok == 'string' then return redis.call('unlink', KEYS[1]) else return 0 end";
 
 export interface RedisStoreOptions {
   url: string;
@@ -136,7 +139,8 @@ export class RedisStore implements SessionStore {
 
   /**
    * SCAN pattern of session keys only: the prefix with its glob characters escaped, then 40 hex
-   * digits. Other keys under the prefix (an app's own, the locks) are never listed or removed.
+   * digits. Other keys under the prefix (an app's own, the locks) are never listed or removed, nor
+   * are keys of that name that are not strings (SCAN's TYPE filter): cherry writes only strings.
    */
   private get sessionPattern(): string {
     return this.prefix.replace(/[*?[\]\\]/g, "\\$&") + "[0-9a-f]".repeat(40);
@@ -148,12 +152,20 @@ export class RedisStore implements SessionStore {
   }
 
   private scanSessions(): AsyncIterable<string[]> {
-    return this.client.scanIterator({ MATCH: this.sessionPattern, COUNT: SCAN_PAGE });
+    return this.client.scanIterator({ MATCH: this.sessionPattern, COUNT: SCAN_PAGE, TYPE: "string" });
   }
 
   async get(id: string): Promise<StoredSession | undefined> {
     const key = this.key(id);
-    const [text, expiresAt] = await Promise.all([this.client.get(key), this.client.pExpireTime(key)]);
+    let text: string | null;
+    let expiresAt: number;
+    try {
+      [text, expiresAt] = await Promise.all([this.client.get(key), this.client.pExpireTime(key)]);
+    } catch (error) {
+      // Another program's hash or list under a session's name: no session, not a store failure.
+      if ((error as Error)?.message?.startsWith("WRONGTYPE")) return undefined;
+      throw error;
+    }
     if (text === null || typeof expiresAt !== "number" || expiresAt < 0) return undefined;
     try {
       const data = JSON.parse(text);
@@ -179,7 +191,7 @@ export class RedisStore implements SessionStore {
   }
 
   async destroy(id: string): Promise<void> {
-    await this.client.unlink(this.key(id));
+    await this.client.eval(DESTROY, { keys: [this.key(id)] });
   }
 
   async touch(id: string, expiresAt: number): Promise<void> {
