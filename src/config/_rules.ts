@@ -1,3 +1,4 @@
+import { isValidSocketHost } from "../server/_hosts.js";
 import { nonSocketAt, notASocketMessage } from "../server/_socket-file.js";
 import { parseTrustProxy } from "../server/_trust-proxy.js";
 import { validateCookieAttributes } from "./_cookie.js";
@@ -42,6 +43,12 @@ export function validateRules(
     report(
       "session.cookieSameSite",
       'browsers reject SameSite=None without Secure (expected cookieSecure = true or auto, got "false")',
+    );
+  }
+  if (!isValidSocketHost(server.socketHost)) {
+    report(
+      "server.socketHost",
+      `not an interface to bind (expected "", an IPv4 or IPv6 address or a host name, got ${JSON.stringify(server.socketHost)})`,
     );
   }
   if (server.socketFile !== "" && set("server.socketPort")) {

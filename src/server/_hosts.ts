@@ -4,15 +4,39 @@
  * server as same-origin, but its requests still say `Host: evil.example`. Only names that cannot be
  * an attacker's are answered: loopback names, the bound address and `[server] allowedHosts`.
  */
+import net from "node:net";
 import os from "node:os";
 import type { ServerConfig } from "../config/types.js";
 
 const LOOPBACK = ["localhost", "127.0.0.1", "[::1]"];
-const ALL_INTERFACES = new Set(["", "0.0.0.0", "::", "[::]"]);
+/** A label of a host name (RFC 1123 §2.1; `_` tolerated as resolvers do). */
+const LABEL = /^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$/i;
 
-/** True when `socketHost` binds every interface ("" , 0.0.0.0 or ::). */
+/** socketHost as it is listened on: surrounding spaces and the brackets of `[::1]` removed. */
+export function listenHost(socketHost: string): string {
+  const host = socketHost.trim();
+  return host.startsWith("[") && host.endsWith("]") ? host.slice(1, -1) : host;
+}
+
+/** Whether socketHost is "", an IPv4 or IPv6 address (bracketed or not) or a host name. */
+export function isValidSocketHost(socketHost: string): boolean {
+  const host = listenHost(socketHost);
+  if (host === "" || net.isIP(host) !== 0) return true;
+  const name = host.endsWith(".") ? host.slice(0, -1) : host;
+  return name.length <= 253 && name.split(".").every((label) => LABEL.test(label));
+}
+
+/**
+ * True when `socketHost` binds every interface: "", or any spelling of the unspecified address
+ * (0.0.0.0, 0, 0.0, 0x0 as inet_aton reads them; ::, ::0, [::], 0:0:0:0:0:0:0:0).
+ */
 export function bindsAllInterfaces(config: ServerConfig): boolean {
-  return !config.socketFile && ALL_INTERFACES.has(config.socketHost.trim());
+  if (config.socketFile) return false;
+  const host = listenHost(config.socketHost);
+  if (host === "") return true;
+  if (net.isIPv6(host)) return /^[0:]+$/.test(host);
+  const parts = host.split(".");
+  return parts.length <= 4 && parts.every((part) => /^(0x)?0+$/i.test(part) || /^0x$/i.test(part));
 }
 
 /**
@@ -65,7 +89,7 @@ function normalize(name: string): string {
 
 function boundAddresses(config: ServerConfig): string[] {
   if (config.socketFile) return [];
-  if (!bindsAllInterfaces(config)) return [bracket(normalize(config.socketHost.trim()))];
+  if (!bindsAllInterfaces(config)) return [bracket(normalize(listenHost(config.socketHost)))];
   const addresses: string[] = [];
   for (const list of Object.values(os.networkInterfaces()))
     for (const info of list ?? []) addresses.push(bracket(info.address.toLowerCase()));

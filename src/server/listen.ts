@@ -5,6 +5,7 @@ import https from "node:https";
 import type net from "node:net";
 import type { ServerConfig } from "../config/types.js";
 import { CherryError } from "../errors.js";
+import { listenHost } from "./_hosts.js";
 import { nonSocketAt, notASocketMessage, probeSocket } from "./_socket-file.js";
 
 type Listener = (req: http.IncomingMessage, res: http.ServerResponse) => void;
@@ -70,7 +71,7 @@ export async function listen(server: http.Server, config: ServerConfig): Promise
     await once(server, () => server.listen(config.socketFile), `socket ${config.socketFile}`);
     return `${scheme}+unix://${config.socketFile}`;
   }
-  const host = config.socketHost === "" ? "0.0.0.0" : config.socketHost;
+  const host = listenHost(config.socketHost) || "0.0.0.0";
   await once(server, () => server.listen({ port: config.socketPort, host }), `port ${config.socketPort}`);
   const address = server.address() as net.AddressInfo;
   const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;

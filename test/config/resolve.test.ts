@@ -128,6 +128,22 @@ describe("coercion", () => {
     );
   });
 
+  it.each(["127.0.0.1", "::1", "[::1]", "[::]", "0", "localhost", "my-box.example.test.", ""])(
+    "accepts socketHost %j (an address, bracketed IPv6, or a host name)",
+    (host) => {
+      expect(ok(`[server]\nsocketHost = ${host}\n`).server.socketHost).toBe(host);
+    },
+  );
+
+  it.each(["local\u001b]0;t\u0007host", "a b", "[::1", "host/name", "-bad-", "exa_mple..com", "1.2.3.4:80"])(
+    "refuses socketHost %j as a config error with its line",
+    (host) => {
+      const [problem] = problems(`[server]\nsocketHost = ${host}\n`);
+      expect(problem).toContain("RootServer.cfg:2: [server] socketHost: not an interface to bind");
+      expect(problem).not.toContain("\u001b");
+    },
+  );
+
   it("reads minutes with decimals", () => {
     const config = ok("[session]\ntimeout=0.5\ncleanUpDelay=0\n");
     expect(config.session.timeout).toBe(0.5);

@@ -9,6 +9,8 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ServerConfig } from "../../src/config/types.js";
+import { bindsAllInterfaces } from "../../src/server/_hosts.js";
 import { Client, serveApp, type TestApp } from "../helpers/app.js";
 import { rawGet } from "../helpers/raw.js";
 
@@ -128,6 +130,47 @@ describe("startup warnings", () => {
       await app.close();
     }
   });
+
+  it.each([
+    ["", true],
+    ["0.0.0.0", true],
+    ["0", true],
+    ["0.0", true],
+    ["0x0", true],
+    ["::", true],
+    ["::0", true],
+    ["[::]", true],
+    ["0:0:0:0:0:0:0:0", true],
+    ["[0000::0]", true],
+    ["127.0.0.1", false],
+    ["::1", false],
+    ["[::1]", false],
+    ["10.0.0.1", false],
+    ["localhost", false],
+  ])("socketHost %j binds all interfaces: %s", (socketHost, all) => {
+    const config = { socketHost, socketFile: "" } as ServerConfig;
+    expect(bindsAllInterfaces(config)).toBe(all);
+  });
+
+  it.each(["::0", "[::]", "0:0:0:0:0:0:0:0", "0"])(
+    "socketHost = %s: serves, and watch mode warns that it is bound to all interfaces",
+    async (socketHost) => {
+      const app = await serveApp(
+        { "RootServer.cfg": `[server]\nsocketHost = ${socketHost}\n[session]\nstorageType = ram\n` },
+        { watch: true },
+      );
+      try {
+        expect(
+          app.logger.lines.some((l) => l.startsWith("warn: watch mode is bound to all interfaces")),
+        ).toBe(true);
+        const port = new URL(app.url).port;
+        const res = await fetch(`http://127.0.0.1:${port}/`);
+        expect(res.status, await res.text()).toBe(200);
+      } finally {
+        await app.close();
+      }
+    },
+  );
 
   it("warns when watch mode is bound to all interfaces, and not in production", async () => {
     const watching = await serveApp(

@@ -200,6 +200,9 @@ describe("custom store: foreign entries from listSessions()", () => {
   });
 });
 
+const newAdmin = () => createClient({ url: REDIS_URL });
+type Admin = ReturnType<typeof newAdmin>;
+
 describeWithService("redis store: keys named like sessions that are not strings", await redis(), () => {
   // `<prefix><40 hex>` holding a hash, list, set, sorted set or stream (HSET + PEXPIRE and friends):
   // another program's data under a session's name. It is no session: not listed, not shown, never
@@ -207,7 +210,7 @@ describeWithService("redis store: keys named like sessions that are not strings"
   const tag = randomBytes(4).toString("hex");
   const prefix = `cherry-test:${tag}:`;
   const foreignIds = ["1", "2", "3", "4", "5"].map((d) => d.repeat(40));
-  const plant = async (admin: ReturnType<typeof createClient>) => {
+  const plant = async (admin: Admin) => {
     const [hash, list, set, zset, stream] = foreignIds.map((id) => `${prefix}${id}`);
     await admin.hSet(hash, "user", "ada");
     await admin.rPush(list, "x");
@@ -216,8 +219,7 @@ describeWithService("redis store: keys named like sessions that are not strings"
     await admin.xAdd(stream, "*", { x: "1" });
     for (const id of foreignIds) await admin.pExpire(`${prefix}${id}`, 600_000);
   };
-  const types = async (admin: ReturnType<typeof createClient>) =>
-    Promise.all(foreignIds.map((id) => admin.type(`${prefix}${id}`)));
+  const types = async (admin: Admin) => Promise.all(foreignIds.map((id) => admin.type(`${prefix}${id}`)));
   const TYPES = ["hash", "list", "set", "zset", "stream"];
 
   it("the store: list, get, destroy, a sweep and purge --all leave them be", async () => {
