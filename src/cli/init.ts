@@ -1,6 +1,7 @@
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import type { Command } from "commander";
+import { escapeControls } from "../_escape.js";
 import { initApp, listTemplates } from "../scaffold/init.js";
 import { INIT_STORAGES } from "../scaffold/storage.js";
 
@@ -23,7 +24,8 @@ export function registerInit(program: Command): void {
     .action(async (dir: string | undefined, flags: InitFlags) => {
       const target = dir ?? (await ask("Folder for the new app", "my-app")) ?? ".";
       const result = initApp({ dir: target, ...flags });
-      const shown = path.relative(process.cwd(), result.dir) || ".";
+      // The folder name came from the command line: printed escaped (src/_escape.ts).
+      const shown = escapeControls(path.relative(process.cwd(), result.dir) || ".");
       process.stderr.write(`${flags.template ?? "counter"} app in ${shown}:\n`);
       for (const file of result.files)
         process.stdout.write(`  ${file.status.padEnd(11)} ${path.join(shown, file.path)}\n`);

@@ -278,7 +278,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     };
   }
 
-  const watcher = options.watch ? watchApp(config, onChange) : undefined;
+  const watcher = options.watch
+    ? watchApp(config, onChange, (error) => logger.warn(`watching for changes: ${error.message}`))
+    : undefined;
   await watcher?.ready;
   typeChecker = startChecker();
   if (options.announce !== false) {

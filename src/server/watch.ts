@@ -17,9 +17,15 @@ export interface ChangeBatch {
 /**
  * Watches the app folder (chokidar 4+ has no globs: the folder is watched and paths are filtered)
  * and reports debounced batches. Session storage, databases, logs and sockets are ignored, since
- * the server writes them itself and would otherwise reload in a loop.
+ * the server writes them itself and would otherwise reload in a loop. The watcher's own errors (a
+ * symbolic link loop's ELOOP, a folder it may not read) go to `onError`: they never crash the server.
  */
-export function watchApp(config: CherryConfig, onChange: (batch: ChangeBatch) => void, debounceMs = 12) {
+export function watchApp(
+  config: CherryConfig,
+  onChange: (batch: ChangeBatch) => void,
+  onError: (error: Error) => void,
+  debounceMs = 12,
+) {
   const ignoredFiles = new Set<string>();
   const ignoredDirs: string[] = [];
   const { session, server } = config;
@@ -78,6 +84,7 @@ export function watchApp(config: CherryConfig, onChange: (batch: ChangeBatch) =>
 
   const watcher = watch([config.dir, config.file], { ignored, ignoreInitial: true, persistent: true });
   watcher.on("add", changed).on("change", changed).on("unlink", note);
+  watcher.on("error", (error) => onError(error as Error));
   const ready = new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
   return {
     ready,

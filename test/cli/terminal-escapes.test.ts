@@ -42,6 +42,16 @@ describe("escapeControls", () => {
     expect(escapeControls("a\nb")).toBe("a\\u000ab");
   });
 
+  it("escapes the bidi embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) and not their neighbours", () => {
+    const bidi = [0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069];
+    for (const code of bidi) {
+      const c = String.fromCharCode(code);
+      expect(escapeControls(`a${c}b`)).toBe(`a\\u${code.toString(16)}b`);
+      expect(escapeControls(`a${c}\nb`, { keepNewlines: true })).toBe(`a\\u${code.toString(16)}\nb`);
+    }
+    expect(escapeControls("\u2029\u2065\u206a\u200f")).toBe("\u2029\u2065\u206a\u200f");
+  });
+
   it("leaves JSON text valid, with the same value", () => {
     const value = { [TITLE]: `x${CSI}\u007f\u0085` };
     const text = escapeControls(JSON.stringify(value));
@@ -51,6 +61,19 @@ describe("escapeControls", () => {
 });
 
 describe("cherry sessions", () => {
+  it("ls and show print a key with U+202E (right-to-left override) escaped, so it cannot reorder the line", async () => {
+    const { dir, id } = await appWithSession({ "user\u202Enimda": 1, "\u2066x\u2069": "\u202Ev" });
+    for (const args of [
+      ["sessions", "ls"],
+      ["sessions", "show", id],
+    ]) {
+      const result = await cherry(args, { cwd: dir });
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout).not.toMatch(/[\u202a-\u202e\u2066-\u2069]/);
+      expect(result.stdout).toContain("user\\u202enimda");
+    }
+  });
+
   it("ls prints hostile keys escaped", async () => {
     const { dir } = await appWithSession(HOSTILE);
     const result = await cherry(["sessions", "ls"], { cwd: dir });
@@ -126,6 +149,19 @@ describe("the log", () => {
 });
 
 describe("command-line mistakes", () => {
+  it("init prints a folder name with ESC ] 0 ; … BEL or U+202E escaped", async () => {
+    for (const name of ["x\u001b]0;t\u0007", "y\u202Ez"]) {
+      const cwd = tempDir();
+      const result = await cherry(["init", name], { cwd });
+      expect(result.exitCode, result.stderr).toBe(0);
+      for (const out of [result.stdout, result.stderr]) {
+        expect(out).not.toMatch(CONTROLS);
+        expect(out).not.toMatch(/[\u202a-\u202e]/);
+      }
+      expect(result.stderr).toContain(name.includes("y") ? "y\\u202ez" : "x\\u001b]0;t\\u0007");
+    }
+  });
+
   it("an unknown option or command is quoted escaped", async () => {
     for (const args of [[`--x${TITLE}`], [`ls${CSI}`], ["sessions", `purge${TITLE}`]]) {
       const result = await cherry(args);

@@ -1,3 +1,5 @@
+import { symlinkSync } from "node:fs";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Client, COUNTER, countOf, edit, serveApp, type TestApp } from "../helpers/app.js";
 
@@ -127,5 +129,35 @@ describe("saves that change nothing", () => {
     await edit(app, "src/root.ts", COUNTER.replace("Hello", "Hi"));
     expect(app.logger.lines.slice(lines).some((l) => l.includes("reloaded in"))).toBe(true);
     expect(countOf(await browser.text("/"))).toBe(2);
+  });
+});
+
+describe("the watcher's own errors", () => {
+  let app: TestApp | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  it.each([
+    ["ln -s . lnk (a link to its own folder)", (dir: string) => symlinkSync(".", path.join(dir, "lnk"))],
+    [
+      "a -> b, b -> a",
+      (dir: string) => {
+        symlinkSync("b", path.join(dir, "a"));
+        symlinkSync("a", path.join(dir, "b"));
+      },
+    ],
+  ])("%s in the app folder: logged as a warning, the server keeps serving", async (_, makeLoop) => {
+    app = await serveApp({ "RootServer.cfg": "[session]\nstorageType = ram\n" }, { watch: true });
+    makeLoop(app.dir);
+    const warned = () => app?.logger.lines.some((l) => l.startsWith("warn: watching for changes:"));
+    for (let i = 0; i < 80 && !warned(); i++) await new Promise((r) => setTimeout(r, 25));
+    const client = new Client(app.url);
+    expect(countOf(await client.text("/"))).toBe(1);
+    expect(countOf(await client.text("/"))).toBe(2);
+    // chokidar reports the loop (ELOOP from its stat): as one of the log's warnings, not a crash.
+    expect(warned()).toBe(true);
+    expect(app.logger.lines.find((l) => l.includes("ELOOP"))).toMatch(/^warn: watching for changes: ELOOP/);
   });
 });
