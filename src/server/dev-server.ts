@@ -4,7 +4,6 @@
  * closes, so no request is refused during a reload.
  */
 import type http from "node:http";
-import path from "node:path";
 import { loadConfig } from "../config/load.js";
 import type { CherryConfig, FlagValues } from "../config/types.js";
 import { isCherryError } from "../errors.js";
@@ -13,6 +12,7 @@ import { createBackend, ramLimits } from "../sessions/create-backend.js";
 import { SessionManager } from "../sessions/manager.js";
 import { RamStore } from "../sessions/stores/ram.js";
 import { bindsAllInterfaces, createHostCheck } from "./_hosts.js";
+import { ownFiles } from "./_own-files.js";
 import { sameListen, sameStore, summarize } from "./_reload.js";
 import { type AppError, formatAppError } from "./app-error.js";
 import { bannerLines } from "./banner.js";
@@ -92,7 +92,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const state0: AppState = {
     config,
     sessions,
-    serveStatic: createStaticHandler(config.staticContent, { wellKnown: config.server.staticWellKnown }),
+    serveStatic: createStaticHandler(config.staticContent, {
+      wellKnown: config.server.staticWellKnown,
+      own: ownFiles(config),
+    }),
     hostAllowed: options.watch ? createHostCheck(config.server) : undefined,
     dev: options.watch,
     liveReload,
@@ -272,7 +275,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     state = {
       ...state,
       config: next,
-      serveStatic: createStaticHandler(next.staticContent, { wellKnown: next.server.staticWellKnown }),
+      serveStatic: createStaticHandler(next.staticContent, {
+        wellKnown: next.server.staticWellKnown,
+        own: ownFiles(next),
+      }),
       hostAllowed: options.watch ? createHostCheck(next.server) : undefined,
       logger,
     };
@@ -367,10 +373,7 @@ async function buildApp(
 /** What this config exposes that it likely should not: static mounts holding the config or the app, a
  * watch-mode server (stacks, source paths, live reload) reachable from the network. */
 function exposureWarnings(config: CherryConfig, watch: boolean): string[] {
-  const warnings = staticWarnings(config.staticContent, [
-    config.file,
-    path.resolve(config.dir, config.server.appModule),
-  ]);
+  const warnings = staticWarnings(config.staticContent, ownFiles(config));
   if (watch && bindsAllInterfaces(config.server))
     warnings.push(
       `watch mode is bound to all interfaces (socketHost = "${config.server.socketHost}"): other machines can reach it and its error pages show stacks and source paths; bind 127.0.0.1 while developing, or serve with --no-watch`,

@@ -11,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import type { StaticMount } from "../config/types.js";
 import { sendFile } from "./_file-answer.js";
+import { isOwnFile, type OwnFiles, realOrResolved, SQLITE_COMPANIONS } from "./_own-files.js";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -63,7 +64,11 @@ export type StaticHandler = (
 export interface StaticOptions {
   /** Serve a first segment named `.well-known` (RFC 8615); every other dot segment stays hidden. */
   wellKnown?: boolean;
+  /** Files cherry uses (src/server/_own-files.ts): a 404 even inside a mount. */
+  own?: OwnFiles;
 }
+
+const NONE: OwnFiles = { files: new Set(), folders: [] };
 
 /** Returns the status it answered with, or undefined when no prefix matched. */
 export function createStaticHandler(
@@ -72,9 +77,10 @@ export function createStaticHandler(
 ): StaticHandler {
   const table: Mount[] = mounts.map((m) => ({ ...m }));
   const wellKnown = options.wellKnown === true;
+  const own = options.own ?? NONE;
   return (req, res, pathname) => {
     const mount = table.find((m) => pathname === m.prefix || pathname.startsWith(`${m.prefix}/`));
-    return mount ? serveFrom(mount, req, res, pathname, wellKnown) : undefined;
+    return mount ? serveFrom(mount, req, res, pathname, wellKnown, own) : undefined;
   };
 }
 
@@ -84,18 +90,28 @@ function servable(segment: string, index: number, wellKnown: boolean): boolean {
 }
 
 /**
- * Warnings for mounts that publish the config file (its secrets) or the app module (its source):
- * a static folder holding either is almost always a mistake.
+ * Warnings for mounts that hold a file cherry uses (src/server/_own-files.ts): the config file, the
+ * app, the TLS key, the log or the session store. Those files answer 404, but a static folder
+ * holding one is almost always a mistake. Compared as real paths, so a mount or file reached through
+ * a symbolic link is seen too.
  */
-export function staticWarnings(mounts: readonly StaticMount[], files: readonly string[]): string[] {
+export function staticWarnings(mounts: readonly StaticMount[], own: OwnFiles): string[] {
   const warnings: string[] = [];
   for (const mount of mounts) {
-    for (const file of files) {
-      const inside = path.relative(mount.dir, file);
+    const dir = realOrResolved(mount.dir);
+    for (const file of [...own.files, ...own.folders]) {
+      // One warning for a database, not one more for each of its companions.
+      if (
+        SQLITE_COMPANIONS.some(
+          (suffix) => file.endsWith(suffix) && own.files.has(file.slice(0, -suffix.length)),
+        )
+      )
+        continue;
+      const inside = path.relative(dir, file);
       if (inside === "") {
         // A one-file mount (`[staticContent] x = RootServer.cfg`) of the file itself.
         warnings.push(
-          `[static] ${mount.prefix} serves ${file} itself: anyone can download it; point [staticContent] ${mount.prefix.slice(1)} at a public file`,
+          `[static] ${mount.prefix} is ${file}, a file cherry uses: it answers 404; point [staticContent] ${mount.prefix.slice(1)} at a public file`,
         );
         continue;
       }
@@ -103,7 +119,7 @@ export function staticWarnings(mounts: readonly StaticMount[], files: readonly s
       const parts = inside.split(path.sep);
       if (parts.some((p) => p.startsWith("."))) continue;
       warnings.push(
-        `[static] ${mount.prefix}/ serves ${mount.dir}, which contains ${file}: anyone can download it as ${mount.prefix}/${parts.join("/")}; point [staticContent] ${mount.prefix.slice(1)} at a folder of public files only`,
+        `[static] ${mount.prefix}/ serves ${mount.dir}, which contains ${file}, which cherry uses: ${mount.prefix}/${parts.join("/")} answers 404, but keep it out of the folder; point [staticContent] ${mount.prefix.slice(1)} at a folder of public files only`,
       );
     }
   }
@@ -116,6 +132,7 @@ async function serveFrom(
   res: ServerResponse,
   pathname: string,
   wellKnown: boolean,
+  own: OwnFiles,
 ): Promise<number> {
   if (req.method !== "GET" && req.method !== "HEAD") {
     res
@@ -124,7 +141,7 @@ async function serveFrom(
     return 405;
   }
   const file = await locate(mount, pathname.slice(mount.prefix.length), wellKnown);
-  if (!file) return notFound(res, pathname);
+  if (!file || isOwnFile(own, file.path)) return notFound(res, pathname);
   return sendFile(req, res, { ...file, type: contentTypeOf(file.path) });
 }
 
