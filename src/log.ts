@@ -1,4 +1,4 @@
-import { appendFileSync } from "node:fs";
+import { appendFileSync, chmodSync, lstatSync } from "node:fs";
 import kleur from "kleur";
 import { escapeControls } from "./_escape.js";
 
@@ -25,6 +25,31 @@ export interface LoggerOptions {
   stderr?: NodeJS.WriteStream;
 }
 
+/**
+ * A session id is a bearer credential (src/sessions/ids.ts: 40 lowercase hex digits), so no log line
+ * carries one whole: every run of exactly 40 hex digits (in a store's file name, an OS error's
+ * path, a lock key) keeps its first 8 digits, enough to match it with `cherry sessions ls`.
+ */
+export function shortenSessionIds(line: string): string {
+  return line.replace(/(?<![0-9a-fA-F])([0-9a-f]{8})[0-9a-f]{32}(?![0-9a-fA-F])/g, "$1…");
+}
+
+/**
+ * An existing log file others may read or write is made 0600, with a notice: its lines name request
+ * paths and session id prefixes, and a writable log lets others forge lines. Returns the notice.
+ */
+function tightenLogFile(file: string): string | undefined {
+  const stat = lstatSync(file, { throwIfNoEntry: false });
+  if (!stat?.isFile() || (stat.mode & 0o077) === 0) return undefined;
+  const was = `0${(stat.mode & 0o777).toString(8)}`;
+  try {
+    chmodSync(file, 0o600);
+    return `logFile ${file} was mode ${was} (other users could read it): changed to 0600`;
+  } catch (error) {
+    return `logFile ${file} is mode ${was} and could not be made 0600 (${(error as NodeJS.ErrnoException).code}): other users can read it; chmod 600 ${file}`;
+  }
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;
@@ -43,17 +68,19 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   };
   // Messages carry text from outside (exception messages, paths): never a control sequence (_escape.ts).
   const write = (raw: string, color: (s: string) => string) => {
-    const line = escapeControls(raw, { keepNewlines: true });
+    const line = shortenSessionIds(escapeControls(raw, { keepNewlines: true }));
     stderr.write(`${paint(errColor, color, line)}\n`);
     toFile(line);
   };
+  const notice = options.logFile ? tightenLogFile(options.logFile) : undefined;
+  if (notice) write(`${prefix}warning: ${notice}`, kleur.yellow);
   return {
     accessEnabled: options.logToScreen !== false || Boolean(options.logFile),
     info: (m) => write(prefix + m, (s) => s),
     warn: (m) => write(`${prefix}warning: ${m}`, kleur.yellow),
     error: (m) => write(`${prefix}${m}`, kleur.red),
     access(raw, status) {
-      const line = escapeControls(raw);
+      const line = shortenSessionIds(escapeControls(raw));
       if (options.logToScreen !== false) {
         const color = status >= 500 ? kleur.red : status >= 400 ? kleur.yellow : kleur.green;
         // The time of day, as runserver and vite print it; the log file has the full ISO time.

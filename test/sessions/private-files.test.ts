@@ -3,7 +3,16 @@
  * under a loose umask, and an existing folder or database another user could read, write or owns
  * is refused, with what is wrong and the command that fixes it.
  */
-import { chmodSync, chownSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { isCherryError } from "../../src/errors.js";
@@ -60,6 +69,54 @@ describe("files created 0600 under umask 022", () => {
     await store.set(id, { data: {}, expiresAt: Date.now() + 60_000 });
     expect(mode(dir)).toBe(0o700);
     expect(mode(store.pathOf(id))).toBe(0o600);
+  });
+});
+
+describe("an existing log file others can read or write is made 0600, with a notice", () => {
+  it.each([0o644, 0o664, 0o606, 0o640])("mode 0%s: changed to 0600 and said so once", (loose) => {
+    const file = path.join(tempDir(), "cherry.log");
+    writeFileSync(file, "old\n");
+    chmodSync(file, loose);
+    const lines: string[] = [];
+    const stderr = { write: (s: string) => lines.push(s) } as unknown as NodeJS.WriteStream;
+    createLogger({ logFile: file, stderr }).info("x");
+    expect(mode(file)).toBe(0o600);
+    expect(lines[0]).toContain(
+      `logFile ${file} was mode 0${loose.toString(8)} (other users could read it): changed to 0600`,
+    );
+    const again: string[] = [];
+    createLogger({
+      logFile: file,
+      stderr: { write: (s: string) => again.push(s) } as unknown as NodeJS.WriteStream,
+    }).info("y");
+    expect(again.join("")).not.toContain("changed to 0600");
+  });
+});
+
+describe("no log line carries a whole session id", () => {
+  it("store errors, OS error paths, lock names and access lines keep only the first 8 digits, on screen and in the file", () => {
+    const file = path.join(tempDir(), "cherry.log");
+    const id = newSessionId();
+    const screen: string[] = [];
+    const stream = { write: (s: string) => screen.push(s) } as unknown as NodeJS.WriteStream;
+    const logger = createLogger({ logFile: file, stderr: stream, stdout: stream });
+    logger.error(
+      `[sessions] GET /: [store:file] cannot read /srv/s/session-${id}.json: EISDIR, read '/srv/s/session-${id}.json'`,
+    );
+    logger.warn(`cannot lock /srv/s/.lock-${id}`);
+    logger.error(`[store:redis] myapp:lock:${id} WRONGTYPE`);
+    logger.access(`127.0.0.1 "GET /?sid=${id} HTTP/1.1" 200`, 200);
+    const written = readFileSync(file, "utf8");
+    for (const text of [screen.join(""), written]) {
+      expect(text).not.toContain(id);
+      expect(text).toContain(`session-${id.slice(0, 8)}….json`);
+      expect(text).toContain(`.lock-${id.slice(0, 8)}…`);
+      expect(text).toContain(`sid=${id.slice(0, 8)}…`);
+    }
+    // Longer or shorter hex runs (a SHA-256, a short hash) are not session ids and stay.
+    const sha256 = "a".repeat(64);
+    logger.info(`digest ${sha256} and ${"b".repeat(12)}`);
+    expect(readFileSync(file, "utf8")).toContain(sha256);
   });
 });
 
