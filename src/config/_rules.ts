@@ -1,6 +1,7 @@
 import { isValidSocketHost } from "../server/_hosts.js";
 import { nonSocketAt, notASocketMessage } from "../server/_socket-file.js";
 import { parseTrustProxy } from "../server/_trust-proxy.js";
+import { storePrivacyProblem } from "../sessions/stores/_private.js";
 import { validateCookieAttributes } from "./_cookie.js";
 import { redact } from "./redact.js";
 import { SHARED_STORES } from "./schema.js";
@@ -58,6 +59,18 @@ export function validateRules(
   const atSocketFile = server.socketFile === "" ? undefined : nonSocketAt(server.socketFile);
   if (atSocketFile) report("server.socketFile", notASocketMessage(server.socketFile, atSocketFile));
   for (const problem of parseTrustProxy(server.trustProxy).problems) report("server.trustProxy", problem);
+  // Serving would refuse a store folder or database other users could read or replace: say so
+  // before, with the line (src/sessions/stores/_private.ts).
+  const storeKey = session.storageType === "file" ? "session.storageFileDir" : "session.storageFile";
+  const storePath = session.storageType === "file" ? session.storageFileDir : session.storageFile;
+  if (
+    (session.storageType === "file" || session.storageType === "sqlite") &&
+    storePath !== "" &&
+    !failed.has(storeKey)
+  ) {
+    const problem = storePrivacyProblem(session.storageType, storePath);
+    if (problem) report(storeKey, problem);
+  }
   if (server.sslClientCertificateVerification && server.sslCACertificateFile === "") {
     report(
       "server.sslClientCertificateVerification",

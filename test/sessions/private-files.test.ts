@@ -159,14 +159,14 @@ describe("an existing session folder must be private", () => {
     expect(refusal(() => new FileStore(dir))).toContain(`belongs to another user (uid ${NOBODY}`);
   });
 
-  it("cherry sessions ls refuses a world-writable session folder with the fix (exit 1)", async () => {
+  it("cherry sessions ls refuses a world-writable session folder with the fix (a config error: exit 2)", async () => {
     const dir = tempDir({ "RootServer.cfg": "[session]\nstorageType = file\nstorageFileDir = sessions\n" });
     mkdirSync(path.join(dir, "sessions"));
     chmodSync(path.join(dir, "sessions"), 0o777);
     const result = await cherry(["sessions", "ls"], { cwd: dir });
-    expect(result.exitCode).toBe(1);
+    expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain("can be written by other users (mode 0777)");
-    expect(result.stderr).toContain("hint: chmod 700");
+    expect(result.stderr).toContain("chmod 700");
   });
 });
 
@@ -236,6 +236,55 @@ describe("no other user can rename the store's folder away (each folder above it
       );
     },
   );
+});
+
+describe("config check reports what serve would refuse about the store, with file:line (exit 2 from both)", () => {
+  const cases: [string, string, (dir: string) => void, RegExp][] = [
+    [
+      "a 0777 storageFileDir",
+      "[session]\nstorageType = file\nstorageFileDir = sessions\n",
+      (dir) => chmodSync(path.join(dir, "sessions"), 0o777),
+      /RootServer\.cfg:3: \[session\] storageFileDir: .*can be written by other users \(mode 0777\)/,
+    ],
+    [
+      "a 0755 storageFileDir (lists every session id)",
+      "[session]\nstorageType = file\nstorageFileDir = sessions\n",
+      (dir) => chmodSync(path.join(dir, "sessions"), 0o755),
+      /RootServer\.cfg:3: \[session\] storageFileDir: .*can be read by other users/,
+    ],
+    [
+      "a 0777 folder above a storageFileDir that does not exist yet",
+      "[session]\nstorageType = file\nstorageFileDir = sub/sessions\n",
+      (dir) => {
+        mkdirSync(path.join(dir, "sub"));
+        chmodSync(path.join(dir, "sub"), 0o777);
+      },
+      /RootServer\.cfg:3: \[session\] storageFileDir: .*sub can be written by other users/,
+    ],
+    [
+      "a 0644 sessions.db",
+      "[session]\nstorageType = sqlite\nstorageFile = sessions.db\n",
+      (dir) => {
+        writeFileSync(path.join(dir, "sessions.db"), "");
+        chmodSync(path.join(dir, "sessions.db"), 0o644);
+      },
+      /RootServer\.cfg:3: \[session\] storageFile: .*sessions\.db can be read or written by other users \(mode 0644\)/,
+    ],
+  ];
+
+  it.each(cases)("%s", async (_, cfg, spoil, expected) => {
+    const dir = tempDir({ "RootServer.cfg": `${cfg}[server]\nlogToScreen = 0\n` });
+    mkdirSync(path.join(dir, "sessions"), { mode: 0o700 });
+    const okCheck = await cherry(["config", "check"], { cwd: dir });
+    expect(okCheck.exitCode, okCheck.stderr).toBe(0);
+    spoil(dir);
+    const check = await cherry(["config", "check"], { cwd: dir });
+    expect(check.exitCode).toBe(2);
+    expect(check.stderr).toMatch(expected);
+    const ls = await cherry(["sessions", "ls"], { cwd: dir });
+    expect(ls.exitCode).toBe(2);
+    expect(ls.stderr).toMatch(expected);
+  });
 });
 
 describe("an existing sqlite database must be private", () => {

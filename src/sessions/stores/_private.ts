@@ -41,6 +41,16 @@ export function checkPrivateFolder(dir: string, store: string): void {
  * 0600 whatever the umask, so SQLite gives its companions that mode too.
  */
 export function preparePrivateFile(file: string, store: string): void {
+  checkPrivateFile(file, store);
+  try {
+    closeSync(openSync(file, "wx", 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+}
+
+/** preparePrivateFile's checks alone, creating nothing. */
+export function checkPrivateFile(file: string, store: string): void {
   checkAncestors(realpathSync(path.dirname(file)), file, store);
   for (const name of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) {
     const stat = lstatSync(name, { throwIfNoEntry: false });
@@ -55,11 +65,6 @@ export function preparePrivateFile(file: string, store: string): void {
         `chmod 600 ${file}*`,
       );
     }
-  }
-  try {
-    closeSync(openSync(file, "wx", 0o600));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
   }
 }
 
@@ -91,6 +96,34 @@ export function checkAncestors(folder: string, target: string, store: string): v
     }
     if (current === path.dirname(current)) return;
   }
+}
+
+/**
+ * What serving would refuse about the store's files, found without creating anything: for
+ * `config check` (src/config/_rules.ts), which reports it with the key's file:line. A folder or
+ * database that does not exist yet is judged by the nearest folder above it that does.
+ */
+export function storePrivacyProblem(storageType: string, target: string): string | undefined {
+  try {
+    if (storageType === "file") {
+      if (lstatSync(target, { throwIfNoEntry: false })) checkPrivateFolder(target, "file");
+      else checkAncestors(nearestExisting(target), target, "file");
+    } else if (storageType === "sqlite") {
+      if (lstatSync(path.dirname(target), { throwIfNoEntry: false })) checkPrivateFile(target, "sqlite");
+      else checkAncestors(nearestExisting(target), target, "sqlite");
+    }
+  } catch (error) {
+    if (!(error instanceof CherryError)) return undefined;
+    return `${error.message}${error.hint ? ` (${error.hint})` : ""}`;
+  }
+  return undefined;
+}
+
+function nearestExisting(target: string): string {
+  let current = path.dirname(target);
+  while (!lstatSync(current, { throwIfNoEntry: false }) && current !== path.dirname(current))
+    current = path.dirname(current);
+  return realpathSync(current);
 }
 
 function checkOwner(stat: Stats, name: string, store: string): void {
