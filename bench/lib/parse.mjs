@@ -1,4 +1,5 @@
-// Request parsing on hostile 1 MiB bodies (issue 14): from an in-memory request stream to the
+// Request parsing on hostile bodies of 1 MiB and of the 10 MiB body limit, urlencoded, JSON and
+// multipart (issue 14 and its review): from an in-memory request stream to the
 // handler's params, cherry (readBody + parseParams) against express 5's body-parser (urlencoded
 // with extended false and true, json), with Node's querystring.parse (maxKeys 1000) or JSON.parse
 // and URLSearchParams (parse only, on the decoded string, no limits) as baselines. Each figure is
@@ -12,6 +13,19 @@ const require = createRequire(import.meta.url);
 const MiB = 1 << 20;
 const FORM = "application/x-www-form-urlencoded";
 const JSON_TYPE = "application/json";
+const BOUNDARY = "----cherrybench";
+const MULTIPART = `multipart/form-data; boundary=${BOUNDARY}`;
+/** cherry's default maxRequestBodySize: every shape is read up to it, as a request would be. */
+const BODY_LIMIT = 10 * MiB;
+
+const part = (name, value) =>
+  `--${BOUNDARY}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+const multipart = (n, name) =>
+  `${Array.from({ length: n }, (_, i) => part(name(i), "x")).join("")}--${BOUNDARY}--\r\n`;
+const emptyContainers = (head, unit, bytes = MiB) =>
+  `${head}${Array(Math.floor((bytes - head.length - 2) / (unit.length + 1)))
+    .fill(unit)
+    .join(",")}]}`;
 
 const fill = (unit, bytes = MiB) => unit.repeat(Math.floor(bytes / unit.length));
 const SHAPES = [
@@ -44,6 +58,30 @@ const SHAPES = [
   ["JSON: 65,000 keys", JSON_TYPE, `{${Array.from({ length: 65_000 }, (_, i) => `"k${i}":${i}`).join(",")}}`],
   ["JSON: nested 500,000 deep", JSON_TYPE, `{"a":${"[".repeat(MiB / 2 - 4)}${"]".repeat(MiB / 2 - 4)}}`],
   ["JSON: a string of \\u escapes", JSON_TYPE, `{"a":"${fill("\\u00e9", MiB - 8)}"}`],
+  // Review of issue 14: empty containers have no keys; a \u escape or a prototype key made every one walked.
+  ["JSON: {} ×350,000 after a \\u escape", JSON_TYPE, emptyContainers('{"\\u0061":1,"a":[', "{}")],
+  ["JSON: [] ×350,000 after a prototype key", JSON_TYPE, emptyContainers('{"prototype":1,"a":[', "[]")],
+  [
+    "JSON: 24,999 empty objects (cherry's value limit)",
+    JSON_TYPE,
+    `{"a":[${Array(24_999).fill("{}").join(",")}]}`,
+  ],
+  // At the default body limit (10 MiB): every shape, not only 1 MiB ones.
+  [
+    "10 MiB: JSON {} ×3,500,000 after prototype",
+    JSON_TYPE,
+    emptyContainers('{"prototype":1,"a":[', "{}", BODY_LIMIT),
+  ],
+  ["10 MiB: JSON one string", JSON_TYPE, `{"a":"${fill("x", BODY_LIMIT - 8)}"}`],
+  ["10 MiB: one urlencoded field of +", FORM, `a=${fill("+", BODY_LIMIT - 2)}`],
+  ["10 MiB: a&a&a…", FORM, fill("a&", BODY_LIMIT)],
+  ["multipart: 1000 fields named a", MULTIPART, multipart(1000, () => "a")],
+  [
+    "multipart: 10,000 fields named a (maxFormFields at its maximum)",
+    MULTIPART,
+    multipart(10_000, () => "a"),
+  ],
+  ["multipart: 20,000 fields named a (the review's; 413)", MULTIPART, multipart(20_000, () => "a")],
 ];
 
 function request(buffer, type) {
@@ -73,22 +111,43 @@ function middleware(mw) {
 
 export async function parseScenario({ trials, log }) {
   const { parseParams, readBody } = await import(`${ROOT}/dist/server/_body.js`);
+  const { readMultipart, addForm } = await import(`${ROOT}/dist/server/_multipart.js`);
+  const { UploadFolder } = await import(`${ROOT}/dist/server/upload.js`);
+  const folder = new UploadFolder();
+  // The schema's maximum for maxFormFields (src/config/schema.ts): the worst case a config allows.
+  const multipartLimits = {
+    maxRequestBodySize: BODY_LIMIT,
+    maxFileUploads: 20,
+    maxFileSize: 0,
+    maxFormFields: 10_000,
+  };
   const bodyParser = require(require.resolve("body-parser", { paths: [require.resolve("express")] }));
   const limit = { limit: MiB + 1024 };
   const contenders = {
-    cherry: async (buffer, type) => parseParams("", await readBody(request(buffer, type), MiB), type),
+    cherry: async (buffer, type) => {
+      if (type === MULTIPART) {
+        const form = await readMultipart(request(buffer, type), multipartLimits, folder);
+        addForm(Object.create(null), form);
+        return form.dispose();
+      }
+      return parseParams("", await readBody(request(buffer, type), BODY_LIMIT), type);
+    },
     "body-parser (express 5)": (buffer, type) =>
-      type === FORM
-        ? middleware(bodyParser.urlencoded({ extended: false, ...limit }))(buffer, type)
-        : middleware(bodyParser.json(limit))(buffer, type),
+      type === MULTIPART
+        ? undefined
+        : type === FORM
+          ? middleware(bodyParser.urlencoded({ extended: false, ...limit }))(buffer, type)
+          : middleware(bodyParser.json(limit))(buffer, type),
     "body-parser extended (qs)": (buffer, type) =>
       type === FORM
         ? middleware(bodyParser.urlencoded({ extended: true, ...limit }))(buffer, type)
         : undefined,
     "querystring.parse / JSON.parse": (buffer, type) =>
-      type === FORM
-        ? querystring.parse(buffer.toString(), "&", "=", { maxKeys: 1000 })
-        : JSON.parse(buffer.toString()),
+      type === MULTIPART
+        ? undefined
+        : type === FORM
+          ? querystring.parse(buffer.toString(), "&", "=", { maxKeys: 1000 })
+          : JSON.parse(buffer.toString()),
     URLSearchParams: (buffer, type) => {
       if (type !== FORM) return undefined;
       for (const _ of new URLSearchParams(buffer.toString()));
@@ -108,7 +167,10 @@ export async function parseScenario({ trials, log }) {
     const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const row = { name, bytes: buffer.length, type, results: {} };
     for (const c of Object.keys(contenders)) {
-      const applies = type === FORM || !["body-parser extended (qs)", "URLSearchParams"].includes(c);
+      const applies =
+        c === "cherry" ||
+        type === FORM ||
+        (type === JSON_TYPE && !["body-parser extended (qs)", "URLSearchParams"].includes(c));
       row.results[c] = applies ? { ms: median(runs[c]), outcome: outcomes[c] } : undefined;
     }
     log(`  ${name}: cherry ${row.results.cherry.ms.toFixed(1)} ms (${row.results.cherry.outcome})`);

@@ -8,6 +8,13 @@ export { HttpError } from "./_http-error.js";
 
 /** Fields of the query string, and of a urlencoded body, each (Node's querystring and body-parser use 1000). */
 export const MAX_FIELDS = 1000;
+/**
+ * Bytes of a urlencoded or JSON body that cherry parses into params (body-parser's default is
+ * 100 KB): parsing is linear, but 10 MiB (maxRequestBodySize's default) of `+` or of one JSON
+ * string still took 120-180 ms here, during which no other request is served. A larger body of
+ * these types is a 413; other types are read up to maxRequestBodySize and left to the handler.
+ */
+export const MAX_PARSED_BODY = 1024 * 1024;
 
 /**
  * Lingering after a refused body (a 413 or 400 answered before the body was read), as nginx's
@@ -69,8 +76,8 @@ function adder(target: Params): (name: string, value: string) => void {
 
 /**
  * Query string plus urlencoded or JSON body fields, merged (body wins), as 0.10's keyword arguments.
- * Linear in the input's size; over MAX_FIELDS fields, or a JSON body over its depth or key limits
- * (src/server/_json.ts): HttpError 413. The query string is ASCII: Node refuses other bytes in a request line.
+ * Linear in the input's size; a urlencoded or JSON body over MAX_PARSED_BODY bytes, over MAX_FIELDS
+ * fields, or a JSON body over its depth, key or value limits (src/server/_json.ts): HttpError 413. The query string is ASCII: Node refuses other bytes in a request line.
  */
 export function parseParams(search: string, body: Buffer, contentType: string | undefined): Params {
   const params: Params = Object.create(null);
@@ -78,6 +85,13 @@ export function parseParams(search: string, body: Buffer, contentType: string | 
     parseUrlencoded(Buffer.from(search, "latin1"), MAX_FIELDS, "query string", adder(params));
   if (body.length === 0) return params;
   const type = (contentType ?? "").split(";")[0].trim().toLowerCase();
+  const parsed =
+    type === "application/x-www-form-urlencoded" || type === "application/json" || type.endsWith("+json");
+  if (parsed && body.length > MAX_PARSED_BODY)
+    throw new HttpError(
+      413,
+      `a ${type} body over ${MAX_PARSED_BODY} bytes (send larger data as another type)`,
+    );
   if (type === "application/x-www-form-urlencoded") {
     const fields: Params = Object.create(null);
     parseUrlencoded(body, MAX_FIELDS, "body", adder(fields));

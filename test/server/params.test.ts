@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HttpError, MAX_FIELDS, parseParams } from "../../src/server/_body.js";
+import { HttpError, MAX_FIELDS, MAX_PARSED_BODY, parseParams } from "../../src/server/_body.js";
 import { addField } from "../../src/server/_fields.js";
 import { JSON_MAX_DEPTH, JSON_MAX_KEYS, JSON_MAX_VALUES } from "../../src/server/_json.js";
 import { addForm, type Form } from "../../src/server/_multipart.js";
@@ -218,6 +218,26 @@ describe("linear work: counted, not timed", () => {
   });
 });
 
+describe("bodies parsed into params: at most MAX_PARSED_BODY (1 MiB) bytes, then 413", () => {
+  const exactly = (bytes: number, head: string, unit: string, tail: string) =>
+    `${head}${unit.repeat(bytes - head.length - tail.length)}${tail}`;
+  it.each([
+    ["urlencoded, one field of +", FORM, (n: number) => exactly(n, "a=", "+", "")],
+    ["JSON, one string", "application/json", (n: number) => exactly(n, '{"a":"', "x", '"}')],
+    ["+json, one string", "application/vnd.api+json", (n: number) => exactly(n, '{"a":"', "x", '"}')],
+  ])("%s: 1 MiB passes, one byte more is a 413", (_, type, make) => {
+    expect(refusal(() => parseParams("", Buffer.from(make(MAX_PARSED_BODY)), type))).toBeUndefined();
+    const error = refusal(() => parseParams("", Buffer.from(make(MAX_PARSED_BODY + 1)), type));
+    expect(error?.status).toBe(413);
+    expect(error?.message).toContain(`body over ${MAX_PARSED_BODY} bytes`);
+  });
+
+  it("leaves other types alone: a 3 MiB text/plain or octet-stream body is the handler's", () => {
+    for (const type of ["text/plain", "application/octet-stream", undefined])
+      expect(refusal(() => parseParams("", Buffer.alloc(3 * MAX_PARSED_BODY, 0x61), type))).toBeUndefined();
+  });
+});
+
 describe("JSON bodies: a value limit, so no shape walks more than 50,000 containers", () => {
   const list = (n: number, element: string) => `{"a":[${Array(n).fill(element).join(",")}]}`;
   // n commas and brackets in all: the document's opening brace and the array's bracket, then
@@ -240,12 +260,17 @@ describe("JSON bodies: a value limit, so no shape walks more than 50,000 contain
     ["a \\u escape", '{"\\u0061":1,"a":['],
     ["a prototype key", '{"prototype":1,"a":['],
     ["a __proto__ inside a string", '{"s":"__proto__","a":['],
-  ])("the review's 1 MiB of {} after %s is a 413 before JSON.parse or the prototype pass", (_, head) => {
-    const body = `${head}${Array(350_000).fill("{}").join(",")}]}`;
-    const error = refusal(() => json(body));
-    expect(error?.status).toBe(413);
-    expect(error?.message).toContain("values");
-  });
+  ])(
+    "the review's 1 MiB of {} (340,000) after %s is a 413 before JSON.parse or the prototype pass",
+    (_, head) => {
+      // 340,000 × "{}," is just under 1 MiB: the value limit refuses it, not the size limit.
+      const body = `${head}${Array(340_000).fill("{}").join(",")}]}`;
+      expect(body.length).toBeLessThan(MAX_PARSED_BODY);
+      const error = refusal(() => json(body));
+      expect(error?.status).toBe(413);
+      expect(error?.message).toContain("values");
+    },
+  );
 });
 
 describe("JSON bodies: depth and key limits, then 413", () => {
@@ -427,8 +452,10 @@ describe("over HTTP: the counter app", () => {
     expect(over.status).toBe(413);
   });
 
-  it("refuses a JSON body 33 levels deep or with 10,001 keys", async () => {
+  it("refuses a JSON body 33 levels deep, with 10,001 keys, 50,001 values or over 1 MiB", async () => {
     for (const body of [
+      `{"a":[${Array(50_000).fill("[]").join(",")}]}`,
+      `{"a":"${"x".repeat(MAX_PARSED_BODY)}"}`,
       `{"a":${"[".repeat(40)}${"]".repeat(40)}}`,
       JSON.stringify(Object.fromEntries(Array.from({ length: 10_001 }, (_, i) => [`k${i}`, 1]))),
     ]) {
