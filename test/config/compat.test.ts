@@ -149,14 +149,17 @@ describe("[staticContent] maps a file (CherryPy 2.0's static test: style.css = s
     expect((await fetch(new URL("/static/a.txt", app.url))).status).toBe(200);
   });
 
-  it("never serves a dotfile through a one-file mount, and warns when one mounts the config file", async () => {
+  it("never serves a dotfile or the config file through a one-file mount, and warns when one mounts the config file", async () => {
     const other = await serveApp({
       "RootServer.cfg": "[staticContent]\nenv = .env\ncfg = RootServer.cfg\n",
       ".env": "SECRET=1",
     });
     try {
       expect((await fetch(new URL("/env", other.url))).status).toBe(404);
-      expect(other.logger.lines.join("\n")).toMatch(/\[static\] \/cfg serves .*RootServer.cfg itself/);
+      expect((await fetch(new URL("/cfg", other.url))).status).toBe(404);
+      expect(other.logger.lines.join("\n")).toMatch(
+        /\[static\] \/cfg is .*RootServer.cfg, a file cherry uses: it answers 404/,
+      );
     } finally {
       await other.close();
     }

@@ -154,10 +154,12 @@ describe("params and bodies", () => {
     });
     expect(res.status).toBe(413);
     expect(await res.text()).toBe("request body over 10485760 bytes\n");
+    // Under the body limit: a 2 MiB body the handler reads itself (urlencoded and JSON bodies that
+    // cherry parses into params stop at 1 MiB: test/server/params.test.ts).
     const under = await get("/echo", {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: `a=${"x".repeat(2 * 1024 * 1024)}`,
+      headers: { "content-type": "text/plain" },
+      body: "x".repeat(2 * 1024 * 1024),
     });
     expect(under.status).toBe(200);
   });
