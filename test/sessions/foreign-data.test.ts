@@ -264,7 +264,7 @@ describeWithService("redis store: keys named like sessions that are not strings"
       expect(other.stderr).not.toContain("unexpected error");
       expect(other.stderr).not.toContain("WRONGTYPE");
       expect(other.exitCode).not.toBe(0);
-      const purge = await cherry(["sessions", "purge", "--all", "--json"], { cwd: dir });
+      const purge = await cherry(["sessions", "purge", "--all", "--yes", "--json"], { cwd: dir });
       expect(JSON.parse(purge.stdout)).toMatchObject({ removed: 2 });
       expect(await types(admin)).toEqual(TYPES);
     } finally {
