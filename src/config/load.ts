@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { CherryError } from "../errors.js";
 import { readDotenv } from "./_dotenv.js";
+import { textSecrets } from "./_echo.js";
+import { guardOutput } from "./_guard.js";
 import { parseIni } from "./parse.js";
 import { resolveConfig } from "./resolve.js";
 import type { CherryConfig, FlagValues } from "./types.js";
@@ -41,6 +43,7 @@ export function loadConfig(options: LoadConfigOptions = {}): CherryConfig {
     env: { ...readDotenv(path.dirname(file)), ...(options.env ?? process.env) },
     flags: options.flags,
   });
+  guardOutput([...result.fragments, ...textSecrets(text)]);
   if (!result.config) {
     const count = result.problems.length;
     throw new CherryError(

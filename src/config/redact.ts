@@ -23,8 +23,6 @@ export function isSecretName(name: string): boolean {
 
 /** Query parameters whose value is hidden: pg reads `password` and `sslpassword` from the URL. */
 const SECRET_PARAM = /pass|secret|token|key|auth|cred/i;
-/** What may follow the `@` that ends a userinfo: a host, an optional port, then the path or nothing. */
-const HOST_AFTER_AT = /^(\[[^\]]*\]|[^@/?#:[\]]*)(:\d*)?([/?#]|$)/;
 
 /** How a secret value is shown: its length only. */
 export function describeSecret(value: string): string {
@@ -45,7 +43,8 @@ export function redact(url: string): string {
   if (at !== -1) {
     const info = rest.slice(0, at);
     const colon = info.indexOf(":");
-    userinfo = colon === -1 ? `${info}@` : `${info.slice(0, colon)}:***@`;
+    const user = info.slice(0, colon);
+    userinfo = colon === -1 ? `${info}@` : /[/?#]/.test(user) ? "***@" : `${user}:***@`;
     rest = rest.slice(at + 1);
   }
   const q = rest.indexOf("?");
@@ -64,12 +63,19 @@ export function redact(url: string): string {
   return `${head}${userinfo}${rest.slice(0, q)}?${hidden}${hash === -1 ? "" : rest.slice(hash)}`;
 }
 
-/** The index of the `@` that ends the userinfo: the last one followed by something host-like. */
+/**
+ * The index of the `@` that ends the userinfo, or -1: the LAST `@` of the URL, whether or not what
+ * follows parses as a host (`@localhost:${PGPORT}`, `@h1:5432,h2:5432`, `@[::1` must not expose the
+ * password). A password may hold `@`, `/`, `?` or `#`, so no earlier `@` is trusted. An `@` whose text
+ * before it holds no `:` and a `/`, `?` or `#` is not a userinfo end (`h/0?user=a@b`). Hiding too much
+ * (a port, part of a query) is the accepted cost: the rule is that nothing after the first `:` of a
+ * userinfo can be shown.
+ */
 function userinfoEnd(rest: string): number {
-  for (let at = rest.lastIndexOf("@"); at !== -1; at = at === 0 ? -1 : rest.lastIndexOf("@", at - 1)) {
-    if (HOST_AFTER_AT.test(rest.slice(at + 1))) return at;
-  }
-  return -1;
+  const at = rest.lastIndexOf("@");
+  if (at === -1) return -1;
+  const info = rest.slice(0, at);
+  return info.includes(":") || !/[/?#]/.test(info) ? at : -1;
 }
 
 function safeDecode(text: string): string {
@@ -103,6 +109,8 @@ export function secretFragments(value: string): string[] {
         const password = info.slice(colon + 1);
         out.add(password);
         out.add(safeDecode(password));
+        // What a URL parser or a driver may print of it: the parts around a `/`, `@`, `?` or `#`.
+        for (const part of password.split(/[/@?#]/)) out.add(part);
       }
     }
     const q = rest.indexOf("?");

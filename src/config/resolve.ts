@@ -9,7 +9,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { coerce } from "./_coerce.js";
-import { entryHint, gotLine } from "./_echo.js";
+import { embeddedSecrets, entryHint, gotLine } from "./_echo.js";
 import { readValue } from "./_interpolate.js";
 import { detectLaterFormat } from "./_later.js";
 import { validateRules } from "./_rules.js";
@@ -32,9 +32,18 @@ export interface ResolveResult {
   config?: CherryConfig;
   /** Formatted `file:line: [section] key: message` lines. */
   problems: string[];
+  /** Every secret value the file, env and flags hold, as `scrub()` fragments (for `guardOutput()`). */
+  fragments: string[];
 }
 
 const ENV_PREFIX = /^CHERRY_(SERVER|SESSION)_(.+)$/;
+
+/**
+ * A secret interpolated into a key whose value is printed (a path, a cookie name, a mount) would be
+ * printed with it, so it is refused (SECURITY.md, "No secret is ever printed").
+ */
+const SECRET_PULLED =
+  "%(name)s pulls a secret (secret, siteKey or a storageUrl password) into a key whose value is shown in output (expected the value written out literally)";
 
 export function resolveConfig(parsed: ParsedIni, options: ResolveOptions): ResolveResult {
   const { file, displayName } = options;
@@ -65,9 +74,12 @@ export function resolveConfig(parsed: ParsedIni, options: ResolveOptions): Resol
     if (!spec) return;
     const result = coerce(spec, raw);
     if (!result.ok) {
-      const shown = spec.type === "secret" || secret ? `${raw.length} characters` : JSON.stringify(raw);
+      const hidden = spec.type === "secret" || secret || embeddedSecrets(raw).length > 0;
+      const shown = hidden
+        ? `${raw.length} characters, not shown: the value may hold a secret`
+        : JSON.stringify(raw);
       const hint =
-        spec.type === "enum" && !secret ? didYouMean(raw.trim(), spec.values?.filter(Boolean) ?? []) : "";
+        spec.type === "enum" && !hidden ? didYouMean(raw.trim(), spec.values?.filter(Boolean) ?? []) : "";
       report(source, section, spec.key, `expected ${result.expected}, got ${shown}${hint}`);
       failed.add(`${section}.${spec.key}`);
       return;
@@ -99,7 +111,15 @@ export function resolveConfig(parsed: ParsedIni, options: ResolveOptions): Resol
       const mapped: { key: string; value: string; line: number }[] = [];
       for (const entry of entries) {
         const value = read(entry);
-        if (!value.ok) report(fileSource(entry), "staticContent", entry.key, value.message);
+        if (isSecretName(entry.name))
+          report(
+            fileSource(entry),
+            "staticContent",
+            "(a secret key)",
+            `${entry.key.length}-character key that names a secret in [staticContent], which maps URL prefixes to folders (expected it under [session]; value not shown)`,
+          );
+        else if (!value.ok) report(fileSource(entry), "staticContent", entry.key, value.message);
+        else if (value.secret) report(fileSource(entry), "staticContent", entry.key, SECRET_PULLED);
         else mapped.push({ key: entry.key, value: value.value, line: entry.line });
       }
       collectStatic(mapped, dir, staticContent, (line, key, message) =>
@@ -131,6 +151,11 @@ export function resolveConfig(parsed: ParsedIni, options: ResolveOptions): Resol
       const value = read(entry);
       if (!value.ok) {
         report(fileSource(entry), section.name, spec.key, value.message);
+        failed.add(`${section.name}.${spec.key}`);
+        continue;
+      }
+      if (value.secret && spec.type !== "secret") {
+        report(fileSource(entry), section.name, spec.key, SECRET_PULLED);
         failed.add(`${section.name}.${spec.key}`);
         continue;
       }
@@ -228,9 +253,12 @@ export function resolveConfig(parsed: ParsedIni, options: ResolveOptions): Resol
   fragments.sort((a, b) => b.length - a.length);
   notes.splice(0, notes.length, ...notes.map((n) => scrub(n, fragments)));
   if (problems.length > 0) {
-    return { problems: problems.sort((a, b) => a.line - b.line).map((p) => scrub(p.text, fragments)) };
+    return {
+      problems: problems.sort((a, b) => a.line - b.line).map((p) => scrub(p.text, fragments)),
+      fragments,
+    };
   }
-  return { config: deepFreeze(config), problems: [] };
+  return { config: deepFreeze(config), problems: [], fragments };
 }
 
 function reportParseProblem(
@@ -252,7 +280,16 @@ function fileSecrets(parsed: ParsedIni): string[] {
   for (const section of [...parsed.sections, ...(parsed.defaults ? [parsed.defaults] : [])]) {
     for (const entry of section.entries) {
       if (isSecretName(entry.name)) out.push(...secretFragments(entry.value));
+      else for (const tail of embeddedSecrets(entry.value)) out.push(...secretFragments(tail));
+      if (/^[a-z][a-z0-9+.-]*:\/\//i.test(entry.value)) out.push(...secretFragments(entry.value));
     }
+  }
+  for (const problem of parsed.problems) {
+    if (problem.text === undefined) continue;
+    const name = /^[^\s=:]*/.exec(problem.text)?.[0] ?? "";
+    if (isSecretName(name))
+      out.push(...secretFragments(problem.text.slice(name.length).replace(/^[\s=:]+/, "")));
+    for (const tail of embeddedSecrets(problem.text)) out.push(...secretFragments(tail));
   }
   return out;
 }
