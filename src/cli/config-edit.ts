@@ -180,7 +180,11 @@ function edit(flags: Flags): void {
         return;
       }
       for (const line of problems) process.stderr.write(`${escapeControls(line, { keepNewlines: true })}\n`);
-      const answer = ask(`${displayName}: ${problems.length} problem(s). (e)dit again or (d)iscard? `);
+      // Only "d" or the end of input discards the edit; any other answer (y, Enter, a typo) asks again.
+      let answer = ask(`${displayName}: ${problems.length} problem(s). (e)dit again or (d)iscard? `);
+      while (answer !== undefined && answer !== "e" && answer !== "d") {
+        answer = ask(`please answer e (edit again) or d (discard your changes): `);
+      }
       if (answer !== "e") {
         throw new CherryError("E_CONFIG_INVALID", `${displayName}: changes discarded; the file is unchanged`);
       }
@@ -190,8 +194,8 @@ function edit(flags: Flags): void {
   }
 }
 
-/** One answer line read synchronously from stdin (a terminal or a pipe); end of input = "". */
-function ask(prompt: string): string {
+/** One answer line read synchronously from stdin (a terminal or a pipe), its first letter lowercased; end of input = undefined. */
+function ask(prompt: string): string | undefined {
   process.stderr.write(prompt);
   const byte = Buffer.alloc(1);
   let line = "";
@@ -201,8 +205,9 @@ function ask(prompt: string): string {
       n = readSync(0, byte, 0, 1, null);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "EAGAIN") continue;
-      return "";
+      return undefined;
     }
+    if (n === 0 && line === "") return undefined;
     if (n === 0 || byte[0] === 0x0a) break;
     line += String.fromCharCode(byte[0]);
   }

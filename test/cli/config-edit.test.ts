@@ -173,6 +173,29 @@ describe("cherry config edit", () => {
     expect(readFileSync(file, "utf8")).toBe(CFG.replace("8080", "8181"));
   });
 
+  it.each([
+    ["y", "y\n"],
+    ["Enter", "\n"],
+    ["a typo", "x\n"],
+    ["a word", "yes please\n"],
+  ])("asks again on %s instead of discarding the edit (review 17, finding 5)", async (_, answer) => {
+    const { dir, file } = app();
+    const script = editor(dir, [CFG.replace("8080", "eighty"), CFG.replace("8080", "8383")]);
+    const result = await run(dir, script, `${answer}e\n`);
+    expect(result.stderr).toContain("please answer e (edit again) or d (discard your changes)");
+    expect(result.stderr).not.toContain("changes discarded");
+    expect(result.exitCode).toBe(0);
+    expect(readFileSync(file, "utf8")).toBe(CFG.replace("8080", "8383"));
+  });
+
+  it("discards when stdin ends after an answer that is neither e nor d", async () => {
+    const { dir, file } = app();
+    const result = await run(dir, editor(dir, [CFG.replace("8080", "eighty")]), "y\n");
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain("changes discarded");
+    expect(readFileSync(file, "utf8")).toBe(CFG);
+  });
+
   it("discards when stdin ends without an answer", async () => {
     const { dir, file } = app();
     const result = await run(dir, editor(dir, [`${CFG}[sesion]\r\n`]), "");
