@@ -25,7 +25,7 @@ export function validateRules(
   const { server, session, sources } = config;
   const set = (id: string) => sources.get(id)?.kind !== "default";
   // A storageType that failed its own check is one error: the rules about stores stay silent.
-  if (!failed.has("session.storageType")) validateStore(config, report);
+  if (!failed.has("session.storageType")) validateStore(config, report, failed);
   for (const id of ["session.secret", "server.siteKey"] as const) {
     const value = id === "session.secret" ? session.secret : server.siteKey;
     if (value === "") continue;
@@ -111,12 +111,16 @@ export function validateRules(
 }
 
 /** The rules that depend on storageType (CherryPy 0.10's, and each store's own needs). */
-function validateStore(config: CherryConfig, report: (id: string, message: string) => void): void {
+function validateStore(
+  config: CherryConfig,
+  report: (id: string, message: string) => void,
+  failed: ReadonlySet<string>,
+): void {
   const { server, session, sources } = config;
   const set = (id: string) => sources.get(id)?.kind !== "default";
   const type = session.storageType;
 
-  if (type === "file" && session.storageFileDir === "") {
+  if (type === "file" && session.storageFileDir === "" && !failed.has("session.storageFileDir")) {
     report(
       "session.storageType",
       'the file store needs a folder (expected storageFileDir = <folder>, got "")',
@@ -134,7 +138,8 @@ function validateStore(config: CherryConfig, report: (id: string, message: strin
       `RAM sessions do not work across processes (expected 1 with storageType = ram, got "${server.processPool}"); use one of ${SHARED_STORES.join(", ")}`,
     );
   }
-  if (type === "cookie" && session.secret === "" && server.siteKey === "") {
+  const secretFailed = failed.has("session.secret") || failed.has("server.siteKey");
+  if (type === "cookie" && session.secret === "" && server.siteKey === "" && !secretFailed) {
     report(
       "session.secret",
       'the cookie store needs a secret of 32+ random characters (expected secret or [server] siteKey, got "")',
@@ -146,11 +151,37 @@ function validateStore(config: CherryConfig, report: (id: string, message: strin
       `the redis store needs a URL (expected redis://host:port[/db] or rediss://…, got ${shownUrl(session.storageUrl)})`,
     );
   }
+  const urlStore = type === "redis" || type === "postgres";
+  if (
+    urlStore &&
+    /^[a-z][a-z0-9+.-]*:\/\//i.test(session.storageUrl) &&
+    unparsableUrl(session.storageUrl, type)
+  ) {
+    report(
+      "session.storageUrl",
+      `not a valid URL (expected scheme://[user[:password]@]host[:port]/…, a port up to 65535, a database number after the host for redis, and "@", "/", ":" in a password written %40, %2F, %3A), got ${shownUrl(session.storageUrl)}`,
+    );
+  }
   if (type === "postgres" && !/^postgres(ql)?:\/\//.test(session.storageUrl)) {
     report(
       set("session.storageUrl") ? "session.storageUrl" : "session.storageType",
       `the postgres store needs a URL (expected postgres://user@host:port/db, got ${shownUrl(session.storageUrl)})`,
     );
+  }
+}
+
+/**
+ * Both drivers read storageUrl with the WHATWG URL parser (`new URL`): what it rejects (a port over
+ * 65535, an unclosed `[`, a raw `/` in the password) is reported here with the line, not as a crash
+ * when the store opens.
+ */
+function unparsableUrl(url: string, type: string): boolean {
+  try {
+    const parsed = new URL(url);
+    // redis reads the path as the database number (`/0`); anything else is a password cut at a `/`.
+    return type === "redis" && !/^\/?\d*$/.test(parsed.pathname);
+  } catch {
+    return true;
   }
 }
 

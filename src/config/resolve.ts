@@ -92,6 +92,13 @@ export function resolveConfig(parsed: ParsedIni, options: ResolveOptions): Resol
       notes.push(`${where(source)}: [${section}] ${spec.key}: ${spec.ignored}`);
   };
 
+  // A line naming a secret key that the parser could not read already has its error: the rules
+  // about a missing secret stay silent (one error per mistake).
+  for (const p of parsed.problems) {
+    const name = /^[^\s=:]*/.exec(p.text ?? p.key ?? "")?.[0] ?? "";
+    if (name !== "" && isSecretName(name))
+      failed.add(`${p.section ?? "session"}.${specOf(p.section ?? "session", name)?.key ?? "secret"}`);
+  }
   const later = detectLaterFormat(parsed, displayName);
   if (later) problems.push({ line: later.line, text: `${displayName}:${later.line}: ${later.message}` });
   for (const p of parsed.problems) reportParseProblem(p, displayName, problems);
