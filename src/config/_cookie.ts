@@ -5,6 +5,7 @@
  * A `;` would start another attribute (`cookiePath = /; Domain=evil.example`), CR/LF would split the
  * header, and a space never matches the percent-encoded path a browser compares it with.
  */
+import { domainToASCII } from "node:url";
 import type { SessionConfig } from "./types.js";
 
 /** RFC 6265 §4.1.1: cookie-name = token (RFC 9110 §5.6.2). */
@@ -36,10 +37,40 @@ export function validateCookieAttributes(
   }
   const domain = session.cookieDomain.replace(/^\./, "");
   if (session.cookieDomain !== "" && !isDomain(domain)) {
+    const ascii = domainToASCII(domain);
+    const hint =
+      ascii !== "" && isDomain(ascii)
+        ? `; an internationalized name is written in its ASCII form: ${ascii}`
+        : "";
     report(
       "session.cookieDomain",
-      `not a valid cookie domain (expected a host name such as example.com, RFC 6265 §4.1.2.3, got ${show("session.cookieDomain", session.cookieDomain)})`,
+      `not a valid cookie domain (expected a host name such as example.com, RFC 6265 §4.1.2.3, got ${show("session.cookieDomain", session.cookieDomain)})${hint}`,
     );
+  }
+  validatePrefix(session, report);
+}
+
+/**
+ * RFC 6265bis §4.1.3 cookie name prefixes (matched in any case, as browsers do): a `__Secure-`
+ * cookie must be Secure, a `__Host-` cookie Secure with Path=/ and no Domain; browsers silently drop
+ * one that is not. cookieSecure = auto is accepted (Secure on HTTPS, which a prefix needs anyway).
+ */
+function validatePrefix(session: SessionConfig, report: (id: string, message: string) => void): void {
+  const name = session.cookieName.toLowerCase();
+  const prefix = name.startsWith("__host-") ? "__Host-" : name.startsWith("__secure-") ? "__Secure-" : "";
+  if (prefix === "") return;
+  const why = `browsers drop a ${prefix} cookie that breaks its rules (RFC 6265bis §4.1.3)`;
+  if (session.cookieSecure === "false") {
+    report(
+      "session.cookieSecure",
+      `a ${prefix} cookie must be Secure (expected true or auto, got "false"); ${why}`,
+    );
+  }
+  if (prefix === "__Host-" && session.cookieDomain !== "") {
+    report("session.cookieDomain", `a __Host- cookie must not have a Domain (expected it empty); ${why}`);
+  }
+  if (prefix === "__Host-" && session.cookiePath !== "/") {
+    report("session.cookiePath", `a __Host- cookie must have Path=/ (expected "/"); ${why}`);
   }
 }
 
