@@ -27,7 +27,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Command } from "commander";
 import { escapeControls } from "../_escape.js";
-import { type EditResult, setKey, unsetKey } from "../config/edit.js";
+import { textSecrets } from "../config/_echo.js";
+import { guardOutput } from "../config/_guard.js";
+import { readValue } from "../config/_interpolate.js";
+import { type EditResult, resolveTarget, setKey, unsetKey } from "../config/edit.js";
 import { configLocation, parseIni, resolveConfig } from "../config/index.js";
 import { describeSecret, isSecretName, redact } from "../config/redact.js";
 import { specOf } from "../config/schema.js";
@@ -46,7 +49,7 @@ export function registerConfigEdit(config: Command): void {
     .option("-c, --config <file>", "config file (default: ./RootServer.cfg)")
     .action((id: string, value: string, flags: Flags) => {
       const given = value === "-" ? readFileSync(0, "utf8").replace(/\r?\n$/, "") : value;
-      change(flags, (text) => setKey(text, id, given));
+      change(flags, (text) => setKey(text, id, given), { id, value: given });
     });
   config
     .command("unset")
@@ -80,9 +83,16 @@ function problemsOf(text: string, real: string, displayName: string): string[] {
   return resolveConfig(parseIni(text), { file: real, displayName, env: process.env }).problems;
 }
 
-function change(flags: Flags, edit: (text: string) => EditResult): void {
+function change(
+  flags: Flags,
+  edit: (text: string) => EditResult,
+  wanted?: { id: string; value: string },
+): void {
   const { real, displayName, text, mode } = open(flags);
+  // The output guard (SECURITY.md) knows the secrets of the file before and after the edit.
+  guardOutput([...textSecrets(text), ...(wanted ? textSecrets(`secret = ${wanted.value}`) : [])]);
   const result = edit(text);
+  if (wanted && result.action !== "unchanged") readsBack(result.text, wanted, displayName);
   if (result.action === "unchanged") {
     process.stdout.write(`${displayName}: unchanged\n`);
     return;
@@ -98,6 +108,34 @@ function change(flags: Flags, edit: (text: string) => EditResult): void {
   }
   writeAtomically(real, result.text, mode);
   process.stdout.write(`${escapeControls(`${displayName}:${result.line}: ${describeChange(result)}`)}\n`);
+}
+
+/**
+ * Refuses a `config set` whose value would not read back as given: ConfigParser (and cherry) expand
+ * `%(name)s` and `%%`, and cut a value at ` ;`. Throws E_USAGE; a secret's value is never shown.
+ */
+function readsBack(text: string, wanted: { id: string; value: string }, displayName: string): void {
+  const { section, key } = resolveTarget(wanted.id);
+  const parsed = parseIni(text);
+  const home = parsed.sections.find((s) => s.name === section);
+  const entry = home?.entries.find((e) => e.name === key.toLowerCase());
+  const read = entry && home ? readValue(entry, home, parsed.defaults) : undefined;
+  if (read?.ok && read.value === wanted.value) return;
+  const secret = isSecretName(key);
+  const got = !read
+    ? "nothing"
+    : !read.ok
+      ? "an error"
+      : secret
+        ? `${read.value.length} characters`
+        : JSON.stringify(read.value);
+  throw new CherryError(
+    "E_USAGE",
+    `${displayName}: not changed: [${section}] ${key} would read back as ${got}, not the value given`,
+    {
+      hint: 'RootServer.cfg expands %(name)s and cuts a value at " ;" (as ConfigParser did): write a literal "%" as %%, and no " ;" in a value',
+    },
+  );
 }
 
 function describeChange(result: EditResult): string {

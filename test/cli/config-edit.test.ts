@@ -26,6 +26,24 @@ function app(text = CFG, mode = 0o640): { dir: string; file: string } {
 }
 
 describe("cherry config set and unset", () => {
+  it.each([
+    ["an interpolation", "server.socketHost", "a%(__name__)s", '"aserver"'],
+    ["an interpolation of a [DEFAULT] key", "session.cookiePath", "/%(here)s", "an error"],
+  ])("refuses a value that would read back differently: %s (review 17)", async (_, id, value, got) => {
+    const { dir, file } = app();
+    const result = await cherry(["config", "set", id, value], { cwd: dir });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.stderr).toContain(`would read back as ${got}, not the value given`);
+    expect(readFileSync(file, "utf8")).toBe(CFG);
+  });
+
+  it.each([['"quoted"'], ["a%%b"], ["50%"]])("writes %s so that it reads back exactly", async (value) => {
+    const { dir } = app();
+    expect((await cherry(["config", "set", "server.socketHost", value], { cwd: dir })).exitCode).toBe(0);
+    const shown = await cherry(["config", "show", "--json"], { cwd: dir });
+    expect(JSON.parse(shown.stdout).server.socketHost.value).toBe(value);
+  });
+
   it("changes one line, keeps the BOM, CRLF, comments and the file's mode", async () => {
     const { dir, file } = app();
     const result = await cherry(["config", "set", "server.socketport", "9090"], { cwd: dir });
