@@ -139,7 +139,7 @@ export function resolveConfig(parsed: ParsedIni, options: ResolveOptions): Resol
         fileSource(section),
         section.name,
         undefined,
-        `unknown section (expected one of [server], [session], [staticContent])${didYouMean(section.name, SECTIONS)}`,
+        `unknown section (expected one of [DEFAULT], [server], [session], [staticContent], [cache]; section names are case-sensitive)${didYouMean(section.name, ["DEFAULT", ...SECTIONS])}`,
       );
       continue;
     }

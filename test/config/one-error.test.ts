@@ -57,3 +57,15 @@ describe("one error per mistake", () => {
     expect(found[0]).toContain("pulls a secret");
   });
 });
+
+describe("section names (review 17, nitpick)", () => {
+  it.each([
+    ["default", "DEFAULT"],
+    ["Session", "session"],
+    ["CACHE", "cache"],
+  ])("[%s] gets a did-you-mean [%s] and the full list", (typed, meant) => {
+    const found = problems(`[${typed}]\ntimeout = 30\n`).join("\n");
+    expect(found).toContain(`did you mean "${meant}"?`);
+    expect(found).toContain("[DEFAULT], [server], [session], [staticContent], [cache]");
+  });
+});

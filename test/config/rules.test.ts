@@ -13,7 +13,7 @@ describe("unknown names", () => {
 
   it("suggests the nearest section", () => {
     expect(problems("[sesion]\n")[0]).toContain(
-      'unknown section (expected one of [server], [session], [staticContent]); did you mean "session"?',
+      'unknown section (expected one of [DEFAULT], [server], [session], [staticContent], [cache]; section names are case-sensitive); did you mean "session"?',
     );
   });
 
