@@ -110,14 +110,17 @@ export function setKey(text: string, id: string, value: string): EditResult {
     const entry = found.entry;
     const first = lines[entry.line - 1];
     const head = /^(\s*[^:=]*?\s*[:=]\s*)/.exec(first.text)?.[1] ?? `${entry.key} = `;
-    const comment = entry.comment === undefined ? "" : ` ${entry.comment}`;
+    const last = lines[entry.lastLine - 1];
+    // The comment keeps the spacing before it (`8000   ; port` stays aligned).
+    const at = entry.comment === undefined ? -1 : last.text.lastIndexOf(entry.comment);
+    const gap = at === -1 ? " " : (/\s+$/.exec(last.text.slice(0, at))?.[0] ?? " ");
+    const comment = entry.comment === undefined ? "" : `${gap}${entry.comment}`;
     if (comment !== "" && value.includes(";")) {
       throw new CherryError(
         "E_USAGE",
         `[${section}] ${key}: line ${entry.line} has an inline comment, which ConfigParser would read as part of a value containing ";" (expected the comment removed first: cherry config edit)`,
       );
     }
-    const last = lines[entry.lastLine - 1];
     // An empty value before a comment is written "" (ConfigParser's empty value), else the ; would lead.
     const replaced = `${head}${shown === "" && comment !== "" ? '""' : shown}${comment}`;
     out = text.slice(0, first.start) + replaced + text.slice(last.start + last.text.length);

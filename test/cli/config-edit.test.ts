@@ -272,3 +272,13 @@ describe("a running cherry serve picks up config set", () => {
       .toMatch(/^sid=/);
   });
 });
+
+describe("config set keeps the spacing before an inline comment (review 17, nitpick)", () => {
+  it.each([["8000   ; port"], ["8000\t; port"], ["8000 ; port"]])("%s", async (line) => {
+    const dir = tempDir({ "RootServer.cfg": `[server]\nsocketPort = ${line}\n` });
+    expect((await cherry(["config", "set", "server.socketPort", "9001"], { cwd: dir })).exitCode).toBe(0);
+    expect(readFileSync(path.join(dir, "RootServer.cfg"), "utf8")).toBe(
+      `[server]\nsocketPort = ${line.replace("8000", "9001")}\n`,
+    );
+  });
+});

@@ -172,7 +172,7 @@ describe("setKey", () => {
   it("keeps the key's spelling, its delimiter, an inline comment and CRLF", () => {
     const text = "\uFEFF[server]\r\nSocketPort: 8080   ; the port\r\n\r\n";
     expect(setKey(text, "server.socketPort", "9090").text).toBe(
-      "\uFEFF[server]\r\nSocketPort: 9090 ; the port\r\n\r\n",
+      "\uFEFF[server]\r\nSocketPort: 9090   ; the port\r\n\r\n",
     );
   });
 
