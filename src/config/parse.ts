@@ -98,8 +98,19 @@ export function parseIni(text: string): ParsedIni {
         current.lastLine = line;
         return;
       }
-      // Not a continuation: an indented comment or entry right after a header reads as itself.
+      // Not a continuation: an indented comment right after a header reads as itself; an indented
+      // entry or value is what Python 2's ConfigParser raised ParsingError for.
       if (trimmed.startsWith(";") || trimmed.startsWith("#")) return;
+      if (current && !trimmed.startsWith("[")) {
+        problems.push({
+          line,
+          section: current.name,
+          message:
+            "indented line with no entry above it to continue: Python 2's ConfigParser raised ParsingError (expected the key to start in the first column)",
+          text: trimmed,
+        });
+        return;
+      }
     }
 
     if (trimmed.startsWith("[")) {

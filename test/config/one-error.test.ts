@@ -69,3 +69,15 @@ describe("section names (review 17, nitpick)", () => {
     expect(found).toContain("[DEFAULT], [server], [session], [staticContent], [cache]");
   });
 });
+
+describe("an indented entry right after a header (review 17, nitpick)", () => {
+  it.each([
+    ["[server]\n  socketPort = 8080\n"],
+    ["[session]\n\ttimeout = 30\n"],
+    ["[server]\n; c\n socketHost = x\n"],
+  ])("%j is refused as ConfigParser did", (text) => {
+    const found = problems(text).join("\n");
+    expect(found).toContain("indented line with no entry above it to continue");
+    expect(found).toMatch(/RootServer\.cfg:[23]:/);
+  });
+});
