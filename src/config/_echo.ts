@@ -65,6 +65,8 @@ const LINE_BREAKS = /\r\n|[\n\r\v\f\u001c-\u001e\u0085\u2028\u2029]/;
 export function textSecrets(text: string): string[] {
   const out: string[] = [];
   for (const line of text.split(LINE_BREAKS)) {
+    // A comment line is never printed, and one naming a secret names the variable, not its value.
+    if (/^(\s*[;#]|[rR][eE][mM](\s|$))/.test(line)) continue;
     for (const tail of embeddedSecrets(line)) out.push(...secretFragments(tail));
     for (const url of line.match(/[a-z][a-z0-9+.-]*:\/\/\S+/gi) ?? []) out.push(...secretFragments(url));
   }
