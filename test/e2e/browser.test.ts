@@ -4,8 +4,9 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { type Browser, chromium as playwright } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { launchChromium } from "../helpers/browser.js";
 import { cherry, ROOT } from "../helpers/cli.js";
 import { chromium, describeWithService } from "../helpers/services.js";
 import { startCli } from "../helpers/spawn.js";
@@ -18,20 +19,7 @@ describeWithService("browser end to end (chromium)", browserService, () => {
   let browser: Browser;
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await playwright.launch({
-      executablePath: browserService.path,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-      // Playwright gives every launch a fresh, empty profile folder of its own (--user-data-dir).
-    });
+    browser = await launchChromium(browserService.path);
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -6,8 +6,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import { type Browser, type Page, chromium as playwright } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { launchChromium } from "../helpers/browser.js";
 import { cherry, ROOT } from "../helpers/cli.js";
 import { chromium, describeWithService } from "../helpers/services.js";
 import { type CliServer, startCli } from "../helpers/spawn.js";
@@ -28,16 +29,7 @@ describeWithService("the developer's pages in chromium", browserService, () => {
   let browser: Browser;
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await playwright.launch({
-      executablePath: browserService.path,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-      ],
-    });
+    browser = await launchChromium(browserService.path);
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
