@@ -5,7 +5,8 @@
  * their UTF-16 length (close to UTF-8 for the ASCII that sessions mostly hold).
  */
 export function estimateBytes(value: unknown): number {
-  const seen = new Set<object>();
+  // Made at the first nested object (with the root in it): a flat session, the usual kind, needs none.
+  let seen: Set<unknown> | undefined;
   const stack: unknown[] = [value];
   let bytes = 0;
   while (stack.length > 0) {
@@ -14,8 +15,11 @@ export function estimateBytes(value: unknown): number {
     else if (typeof v === "number" || typeof v === "bigint") bytes += 8;
     else if (typeof v === "boolean" || v === null || v === undefined) bytes += 4;
     else if (typeof v === "object") {
-      if (seen.has(v)) continue;
-      seen.add(v);
+      if (v !== value) {
+        seen ??= new Set([value]);
+        if (seen.has(v)) continue;
+        seen.add(v);
+      }
       bytes += 2;
       if (ArrayBuffer.isView(v)) bytes += v.byteLength;
       else if (v instanceof Map)

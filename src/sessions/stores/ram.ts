@@ -1,3 +1,4 @@
+import { LRUCache } from "lru-cache";
 import { CherryError } from "../../errors.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
 import { estimateBytes } from "./_size.js";
@@ -19,39 +20,53 @@ interface Entry extends StoredSession {
  * same objects on the next request. Lost on restart; survives code reloads because the dev server
  * keeps the store outside the part that reloads.
  *
- * Bounded, so a flood of new visitors cannot grow the process without end: a Map kept in order of
- * use (a read or touch moves a session to the end), and a save that takes the store over `limits`
- * removes sessions from the front, the least recently used, until it fits. Evictions are counted and
- * reported once per sweep (`PurgeResult.note`), not once per eviction.
+ * Bounded, so a flood of new visitors cannot grow the process without end: a save that takes the
+ * store over `limits` removes the least recently used sessions (a read, save or touch is a use) until
+ * it fits. The recency list is lru-cache's (README, "Dependencies"): it moves an entry in O(1) without
+ * allocating, where a Map re-inserted on every read cost 6–11 µs per read and save of 50 sessions
+ * against 0.3 µs unbounded. Evictions are counted and reported once per sweep (`PurgeResult.note`),
+ * not once per eviction.
  */
 export class RamStore implements SessionStore {
   readonly keepsObjects = true;
-  private readonly sessions = new Map<string, Entry>();
-  private bytes = 0;
+  private sessions: LRUCache<string, Entry>;
   private evicted = 0;
+  private bounds: RamLimits;
 
-  /** Read at each save: the dev server sets new limits on a config reload. */
-  constructor(public limits: RamLimits = DEFAULT_RAM_LIMITS) {}
+  constructor(limits: RamLimits = DEFAULT_RAM_LIMITS) {
+    this.bounds = limits;
+    this.sessions = this.cache(limits);
+  }
+
+  /** The bounds in force. Setting them (a config reload) keeps the most recently used sessions that fit. */
+  get limits(): RamLimits {
+    return this.bounds;
+  }
+
+  set limits(limits: RamLimits) {
+    if (limits.maxSessions === this.bounds.maxSessions && limits.maxBytes === this.bounds.maxBytes) return;
+    const next = this.cache(limits);
+    // Oldest first, so the newest are the ones the new bounds keep and the order of use stays.
+    for (const [id, entry] of this.oldestFirst()) next.set(id, entry, { size: sizeOf(entry) });
+    this.bounds = limits;
+    this.sessions = next;
+  }
 
   get(id: string): StoredSession | undefined {
-    const entry = this.sessions.get(id);
-    if (entry) this.use(id, entry);
-    return entry;
+    return this.sessions.get(id);
   }
 
   /** Throws E_SESSION_TOO_LARGE for one session over maxBytes on its own (nothing else is evicted for it). */
   set(id: string, session: StoredSession): void {
     const bytes = estimateBytes(session.data);
-    if (bytes > this.limits.maxBytes) {
+    if (bytes > this.bounds.maxBytes) {
       throw new CherryError(
         "E_SESSION_TOO_LARGE",
-        `[store:ram] this session holds about ${bytes} bytes, over [session] ramMaxBytes = ${this.limits.maxBytes}: store less in it or raise ramMaxBytes`,
+        `[store:ram] this session holds about ${bytes} bytes, over [session] ramMaxBytes = ${this.bounds.maxBytes}: store less in it or raise ramMaxBytes`,
       );
     }
-    this.remove(id);
-    this.sessions.set(id, { ...session, bytes });
-    this.bytes += bytes;
-    this.evict(id);
+    const entry: Entry = { data: session.data, expiresAt: session.expiresAt, bytes };
+    this.sessions.set(id, entry, { size: sizeOf(entry) });
   }
 
   /** set() for a session still held; false, storing nothing, for one removed or evicted meanwhile. */
@@ -62,35 +77,33 @@ export class RamStore implements SessionStore {
   }
 
   destroy(id: string): void {
-    this.remove(id);
+    this.sessions.delete(id);
   }
 
   touch(id: string, expiresAt: number): void {
     const entry = this.sessions.get(id);
-    if (!entry) return;
-    entry.expiresAt = expiresAt;
-    this.use(id, entry);
+    if (entry) entry.expiresAt = expiresAt;
   }
 
   async *list(): AsyncIterable<SessionListing> {
-    for (const [id, s] of this.sessions) yield { id, expiresAt: s.expiresAt, bytes: s.bytes, data: s.data };
+    for (const [id, s] of this.oldestFirst())
+      yield { id, expiresAt: s.expiresAt, bytes: s.bytes, data: s.data };
   }
 
   purge({ now, all, dryRun }: PurgeOptions): PurgeResult {
     let removed = 0;
-    for (const [id, s] of this.sessions) {
-      if (all || s.expiresAt <= now) {
-        removed++;
-        if (!dryRun) this.remove(id);
-      }
-    }
+    // The ids are collected first: deleting while iterating would skip some.
+    const gone: string[] = [];
+    for (const [id, s] of this.oldestFirst()) if (all || s.expiresAt <= now) gone.push(id);
+    removed = gone.length;
+    if (!dryRun) for (const id of gone) this.sessions.delete(id);
     const result: PurgeResult = {
       removed,
       kept: this.sessions.size - (dryRun ? removed : 0),
       unreadable: 0,
     };
     if (this.evicted > 0) {
-      result.note = `[store:ram] ${this.evicted} least recently used session(s) removed since the last sweep to stay within ramMaxSessions = ${this.limits.maxSessions} and ramMaxBytes = ${this.limits.maxBytes}`;
+      result.note = `[store:ram] ${this.evicted} least recently used session(s) removed since the last sweep to stay within ramMaxSessions = ${this.bounds.maxSessions} and ramMaxBytes = ${this.bounds.maxBytes}`;
       this.evicted = 0;
     }
     return result;
@@ -98,31 +111,31 @@ export class RamStore implements SessionStore {
 
   /** Sessions held and their estimated bytes (for tests and `sessions` statistics). */
   get size(): { sessions: number; bytes: number } {
-    return { sessions: this.sessions.size, bytes: this.bytes };
+    return { sessions: this.sessions.size, bytes: this.sessions.calculatedSize };
   }
 
-  private use(id: string, entry: Entry): void {
-    this.sessions.delete(id);
-    this.sessions.set(id, entry);
-  }
-
-  private remove(id: string): void {
-    const entry = this.sessions.get(id);
-    if (!entry) return;
-    this.sessions.delete(id);
-    this.bytes -= entry.bytes;
-  }
-
-  /** Removes the least recently used until within the limits; `keep` (just saved) is the last to go, never. */
-  private evict(keep: string): void {
-    const { maxSessions, maxBytes } = this.limits;
-    for (const id of this.sessions.keys()) {
-      if (this.sessions.size <= maxSessions && this.bytes <= maxBytes) return;
-      if (id === keep) continue;
-      this.remove(id);
-      this.evicted++;
+  /** Every entry, least recently used first, without counting as a use. */
+  private *oldestFirst(): Generator<[string, Entry]> {
+    for (const id of this.sessions.rkeys()) {
+      const entry = this.sessions.peek(id);
+      if (entry) yield [id, entry];
     }
   }
+
+  private cache(limits: RamLimits): LRUCache<string, Entry> {
+    return new LRUCache<string, Entry>({
+      max: limits.maxSessions,
+      maxSize: limits.maxBytes,
+      dispose: (_entry, _id, reason) => {
+        if (reason === "evict") this.evicted++;
+      },
+    });
+  }
+}
+
+/** lru-cache's size of an entry: its data's estimated bytes (lru-cache refuses 0; data is an object, so ≥ 2). */
+function sizeOf(entry: Entry): number {
+  return Math.max(1, entry.bytes);
 }
 
 /** The defaults of ramMaxSessions and ramMaxBytes (config/schema.ts documents them). */
