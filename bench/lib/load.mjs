@@ -1,31 +1,35 @@
-// Runs one autocannon load in this (separate) process and prints its summary as JSON.
-// argv[2]: {"url", "path", "connections", "duration", "mode": "plain"|"many"|"new"|"hot", "cookie"}
+// Runs one warm-up and one measured autocannon load in this (separate) process and prints the two
+// summaries as JSON: {warm, load}. argv[2]: {"url", "path", "connections", "warmup", "duration",
+// "mode": "plain"|"many"|"new"|"hot", "cookie"} (durations in seconds; warmup 0 skips it).
+// many users: each connection is one browser with a full cookie jar (jar.mjs), kept from the warm-up
+// into the measured load, so every contender serves the same returning visitors in both.
 import autocannon from "autocannon";
+import { Jar, setCookiesOf } from "./jar.mjs";
 
 const opts = JSON.parse(process.argv[2]);
-const cookieOf = (rawHeaders) => {
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (String(rawHeaders[i]).toLowerCase() === "set-cookie") return String(rawHeaders[i + 1]).split(";")[0];
-  }
-  return undefined;
-};
+const jars = Array.from({ length: opts.connections }, () => new Jar());
 
-const result = await autocannon({
-  url: opts.url + opts.path,
-  connections: opts.connections,
-  duration: opts.duration,
-  headers: opts.mode === "hot" ? { cookie: opts.cookie } : {},
-  setupClient(client) {
-    // many users: each connection is one browser that keeps the cookie it was given.
-    if (opts.mode !== "many") return;
-    client.on("headers", ({ headers }) => {
-      const cookie = cookieOf(headers);
+async function run(duration) {
+  let next = 0;
+  const result = await autocannon({
+    url: opts.url + opts.path,
+    connections: opts.connections,
+    duration,
+    headers: opts.mode === "hot" ? { cookie: opts.cookie } : {},
+    setupClient(client) {
+      if (opts.mode !== "many") return;
+      const jar = jars[next++ % jars.length];
+      const cookie = jar.header();
       if (cookie) client.setHeaders({ cookie });
-    });
-  },
-});
-process.stdout.write(
-  JSON.stringify({
+      client.on("headers", ({ headers }) => {
+        const set = setCookiesOf(headers);
+        if (set.length === 0) return;
+        jar.take(set);
+        client.setHeaders({ cookie: jar.header() });
+      });
+    },
+  });
+  return {
     rps: result.requests.average,
     total: result.requests.total,
     ok: result["2xx"],
@@ -33,5 +37,9 @@ process.stdout.write(
     errors: result.errors,
     p50: result.latency.p50,
     p99: result.latency.p99,
-  }),
-);
+  };
+}
+
+const warm = opts.warmup > 0 ? await run(opts.warmup) : { ok: 0 };
+const load = await run(opts.duration);
+process.stdout.write(JSON.stringify({ warm, load }));

@@ -2,6 +2,7 @@
 import { execFile } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { browse, countsForOneBrowser, Jar } from "./jar.mjs";
 import { available, CONTENDERS, start } from "./servers.mjs";
 
 const LOAD = path.join(path.dirname(fileURLToPath(import.meta.url)), "load.mjs");
@@ -12,12 +13,6 @@ function runLoad(opts) {
       error ? reject(error) : resolve(JSON.parse(stdout)),
     );
   });
-}
-
-async function get(url, cookie) {
-  const res = await fetch(url, { headers: cookie ? { cookie } : {} });
-  const setCookie = res.headers.get("set-cookie")?.split(";")[0];
-  return { text: await res.text(), cookie: setCookie ?? cookie };
 }
 
 const median = (xs) => {
@@ -32,8 +27,14 @@ const median = (xs) => {
 export async function scenario({ names, mode, rounds, duration, warmup = 1, connections = 50, log }) {
   const usable = [];
   for (const name of names) {
-    if (await available(CONTENDERS[name].needs)) usable.push(name);
-    else log(`  ${name}: skipped (${CONTENDERS[name].needs} is not running)`);
+    if (!(await available(CONTENDERS[name].needs))) {
+      log(`  ${name}: skipped (${CONTENDERS[name].needs} is not running)`);
+      continue;
+    }
+    // A contender that loses its cookie would measure new visitors under a many-users label.
+    const unfair = mode === "plain" || name === "node:http" ? undefined : await fairness(name);
+    if (unfair) log(`  ${name}: left out, it fails the one-browser check (${unfair})`);
+    else usable.push(name);
   }
   const samples = Object.fromEntries(usable.map((n) => [n, []]));
   for (let round = 1; round <= rounds; round++) {
@@ -41,21 +42,22 @@ export async function scenario({ names, mode, rounds, duration, warmup = 1, conn
       const server = await start(name);
       try {
         const path = mode === "plain" ? "/hello" : "/";
-        let cookie;
+        const jar = new Jar();
         let before = 0;
-        if (mode === "hot")
-          ({ text: before, cookie } = await get(`${server.url}/`).then((r) => ({
-            ...r,
-            text: Number(r.text),
-          })));
-        const warm =
-          warmup > 0
-            ? await runLoad({ url: server.url, path, connections, duration: warmup, mode, cookie })
-            : { ok: 0 };
-        const load = await runLoad({ url: server.url, path, connections, duration, mode, cookie });
+        if (mode === "hot") before = Number(await browse(`${server.url}/`, jar));
+        const cookie = jar.header();
+        const { warm, load } = await runLoad({
+          url: server.url,
+          path,
+          connections,
+          warmup,
+          duration,
+          mode,
+          cookie,
+        });
         const sample = { ...load };
         if (mode === "hot") {
-          const after = Number((await get(`${server.url}/`, cookie)).text);
+          const after = Number(await browse(`${server.url}/`, jar));
           const answered = warm.ok + load.ok;
           const applied = after - 1 - before;
           // node:http keeps no count: it has no lost-update figure, only a ceiling.
@@ -84,6 +86,16 @@ export async function scenario({ names, mode, rounds, duration, warmup = 1, conn
     failures: samples[name].reduce((n, s) => n + s.errors + s.non2xx, 0),
     rounds: samples[name].map((s) => Math.round(s.rps)),
   }));
+}
+
+/** Starts `name` once and runs the one-browser check (jar.mjs); resolves with what failed, if anything. */
+async function fairness(name) {
+  const server = await start(name);
+  try {
+    return await countsForOneBrowser(server.url);
+  } finally {
+    await server.stop();
+  }
 }
 
 export { median };
