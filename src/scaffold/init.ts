@@ -5,17 +5,11 @@
  * ones alone and keeps files that differ from the template unless --overwrite (create-vite asks the
  * same question); every file is reported with what happened to it.
  */
-import {
-  chmodSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { makeFolders } from "../_folders.js";
 import { didYouMean } from "../config/_suggest.js";
 import { CherryError } from "../errors.js";
 import { packCherry } from "./_pack.js";
@@ -131,7 +125,7 @@ function write(dir: string, output: Output, overwrite: boolean): FileStatus {
     if (!overwrite) return "kept";
     status = "overwritten";
   }
-  mkdirSync(path.dirname(target), { recursive: true });
+  makeFolders(path.dirname(target));
   writeFileSync(target, output.bytes, output.mode === undefined ? undefined : { mode: output.mode });
   // writeFileSync's mode applies only to a new file: an overwritten one gets it here.
   if (output.mode !== undefined) chmodSync(target, output.mode);

@@ -5,6 +5,7 @@
  * stat, not a read. Writes go to a temp file in the same folder and are renamed over the old one,
  * so a reader (or a crash) never sees half a file.
  */
+
 import { randomBytes } from "node:crypto";
 import {
   closeSync,
@@ -12,7 +13,6 @@ import {
   promises as fs,
   fstatSync,
   lstatSync,
-  mkdirSync,
   opendirSync,
   openSync,
   readFileSync,
@@ -21,6 +21,7 @@ import {
   utimesSync,
 } from "node:fs";
 import path from "node:path";
+import { makeFolders } from "../../_folders.js";
 import { CherryError } from "../../errors.js";
 import { isSessionId, lockToken } from "../ids.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
@@ -49,7 +50,7 @@ export class FileStore implements SessionStore {
 
   constructor(readonly dir: string) {
     try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      makeFolders(dir, 0o700);
     } catch (error) {
       throw unavailable(`cannot create storageFileDir ${dir}`, error);
     }
