@@ -39,7 +39,12 @@ export function shortenSessionIds(line: string): string {
  * paths and session id prefixes, and a writable log lets others forge lines. Returns the notice.
  */
 function tightenLogFile(file: string): string | undefined {
-  const stat = lstatSync(file, { throwIfNoEntry: false });
+  let stat: ReturnType<typeof lstatSync>;
+  try {
+    stat = lstatSync(file, { throwIfNoEntry: false });
+  } catch {
+    return undefined; // ENOTDIR, EACCES: the first write says the file cannot be written (toFile)
+  }
   if (!stat?.isFile() || (stat.mode & 0o077) === 0) return undefined;
   const was = `0${(stat.mode & 0o777).toString(8)}`;
   try {
@@ -57,13 +62,21 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const outColor = colorFor(stdout);
   const paint = (on: boolean, fn: (s: string) => string, s: string) => (on ? fn(s) : s);
   const prefix = options.scope ? `[cherry] [${options.scope}] ` : "[cherry] ";
+  // A log file that cannot be written must not take the server down, nor fail in silence: the first
+  // failed write says so on stderr (once, until a write succeeds again).
+  let fileFailing = false;
   const toFile = (line: string) => {
     if (!options.logFile) return;
     try {
       // 0600 when it creates the file, whatever the umask: log lines name sessions and paths.
       appendFileSync(options.logFile, `${new Date().toISOString()} ${line}\n`, { mode: 0o600 });
-    } catch {
-      // A log file that cannot be written must not take the server down; the screen still has it.
+      fileFailing = false;
+    } catch (error) {
+      if (fileFailing) return;
+      fileFailing = true;
+      const code = (error as NodeJS.ErrnoException).code ?? String(error);
+      const warning = `${prefix}warning: cannot write logFile ${options.logFile} (${code}): log lines are not kept there until it can be written again`;
+      stderr.write(`${paint(errColor, kleur.yellow, escapeControls(warning))}\n`);
     }
   };
   // Messages carry text from outside (exception messages, paths): never a control sequence (_escape.ts).
