@@ -107,11 +107,11 @@ function attempt<T>(name: string, fn: () => T | Promise<T>): T | Promise<T> {
   try {
     result = fn();
   } catch (error) {
-    throw new CustomStoreError(name, error);
+    throw threw(name, error);
   }
   if (!(result instanceof Promise)) return result;
   return result.catch((error: unknown) => {
-    throw new CustomStoreError(name, error);
+    throw threw(name, error);
   });
 }
 
@@ -120,17 +120,12 @@ async function call<T>(name: string, fn: () => Awaitable<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    throw new CustomStoreError(name, error);
+    throw threw(name, error);
   }
 }
 
-export class CustomStoreError extends Error {
-  constructor(
-    readonly functionName: string,
-    cause: unknown,
-  ) {
-    super(`custom store function ${functionName}() threw: ${(cause as Error)?.message ?? String(cause)}`, {
-      cause,
-    });
-  }
+/** E_CUSTOM_STORE: app code failed, not an outage (a 500, its stack logged under [store:custom]). */
+function threw(functionName: string, cause: unknown): CherryError {
+  const message = `custom store function ${functionName}() threw: ${(cause as Error)?.message ?? String(cause)}`;
+  return new CherryError("E_CUSTOM_STORE", message, { cause });
 }
