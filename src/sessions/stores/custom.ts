@@ -1,8 +1,9 @@
 /**
- * The seed's "write your own storage functions" (HowTo §16.8): the app (or `storageModule`) exports
- * saveSessionData(sessionId, sessionData, expirationTime), loadSessionData(sessionId) returning
- * [sessionData, expirationTime] or null, and cleanUpOldSessions(). expirationTime is epoch seconds as
- * a float, as Python's time.time(). deleteSessionData(sessionId) and listSessions() are optional.
+ * CherryPy 0.10's "write your own storage functions" (docs/contract.md §4): the app (or
+ * `storageModule`) exports saveSessionData(sessionId, sessionData, expirationTime),
+ * loadSessionData(sessionId) returning [sessionData, expirationTime] or null, and
+ * cleanUpOldSessions(). expirationTime is epoch seconds as a float, as Python's time.time().
+ * deleteSessionData(sessionId) and listSessions() are optional.
  */
 import { CherryError } from "../../errors.js";
 import { isSessionId } from "../ids.js";
