@@ -33,7 +33,7 @@ const P = quick
       rounds: 3,
       duration: 5,
       warmup: 1,
-      trials: 100, // the serve issue counts refused connections over 100 reloads
+      trials: 100, // the serve target counts refused connections over 100 reloads
       heapReloads: 500,
       purgeSessions: 100_000,
       coldTrials: 5,

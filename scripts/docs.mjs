@@ -1,11 +1,18 @@
-// Rewrites the README's config reference from the schema (the test in test/cli/config.test.ts checks it).
+// Rewrites the README's generated tables: the config reference from the schema (checked by
+// test/cli/config.test.ts) and the error codes from the catalogue in src/errors.ts (test/errors.test.ts).
 import { readFileSync, writeFileSync } from "node:fs";
 import { renderConfigReference } from "../dist/config/schema.js";
+import { renderErrorCodes } from "../dist/errors.js";
 
 const file = new URL("../README.md", import.meta.url);
-const readme = readFileSync(file, "utf8");
-const next = readme.replace(
-  /<!-- config-reference:start -->\n[\s\S]*?<!-- config-reference:end -->/,
-  `<!-- config-reference:start -->\n${renderConfigReference()}\n<!-- config-reference:end -->`,
-);
-writeFileSync(file, next);
+let readme = readFileSync(file, "utf8");
+for (const [name, table] of [
+  ["config-reference", renderConfigReference()],
+  ["error-codes", renderErrorCodes()],
+]) {
+  const block = new RegExp(`<!-- ${name}:start -->\\n[\\s\\S]*?<!-- ${name}:end -->`);
+  if (!block.test(readme))
+    throw new Error(`README.md has no <!-- ${name}:start --> … <!-- ${name}:end --> block`);
+  readme = readme.replace(block, () => `<!-- ${name}:start -->\n${table}\n<!-- ${name}:end -->`);
+}
+writeFileSync(file, readme);

@@ -1,6 +1,5 @@
-// `cherry sessions ls --json` and `purge` on N sqlite, Redis and PostgreSQL sessions, half expired
-// (issue #6: "the same for sqlite, redis and postgres"). Each store is filled directly, in bulk, in
-// the layout cherry's store creates, then the CLI runs against it as a user would run it.
+// `cherry sessions ls --json` and `purge` on N sqlite, Redis and PostgreSQL sessions, half expired.
+// Each store is filled directly, in bulk, in the layout cherry's store creates, then the CLI runs against it as a user would run it.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";

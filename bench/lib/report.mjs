@@ -1,4 +1,4 @@
-// RESULTS.md and the SVG charts from one run's results, with every target of the issues marked
+// RESULTS.md and the SVG charts from one run's results, with every target (the project's goals per area) marked
 // met or not. Longer than most files: the whole report, and the list of targets, in one place.
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -130,29 +130,23 @@ export function writeReport(r, seconds, { P, quick, out: OUT, root: HERE, log })
   }
 
   const targets = [];
-  const t = (issue, what, value, goal, met) =>
+  const t = (area, what, value, goal, met) =>
     targets.push(
-      `| ${issue} | ${what} | ${value} | ${goal} | ${met === undefined ? "not measured" : met ? "met" : "**not met**"} |`,
+      `| ${area} | ${what} | ${value} | ${goal} | ${met === undefined ? "not measured" : met ? "met" : "**not met**"} |`,
     );
   const hr = ratio(r.hello, "cherry (sessions off)", "node:http");
-  t(
-    "#3 serve",
-    "hello throughput vs node:http",
-    hr ? `${fmt(hr * 100)}%` : "n/a",
-    ">= 75%",
-    hr && hr >= 0.75,
-  );
+  t("serve", "hello throughput vs node:http", hr ? `${fmt(hr * 100)}%` : "n/a", ">= 75%", hr && hr >= 0.75);
   const cr = by(r.reload, "cherry serve (watch)");
   const others = r.reload?.filter((x) => x !== cr) ?? [];
   t(
-    "#3 serve",
+    "serve",
     "reload median",
     cr ? `${fmt(cr.median)} ms` : "n/a",
     "<= 50 ms and faster than nodemon, tsx watch, node --watch",
     cr && cr.median <= 50 && others.every((o) => cr.median < o.median),
   );
   t(
-    "#3 serve",
+    "serve",
     `refused connections during ${P.trials} reloads`,
     cr ? String(cr.refused) : "n/a",
     "0, RAM sessions kept",
@@ -160,7 +154,7 @@ export function writeReport(r, seconds, { P, quick, out: OUT, root: HERE, log })
   );
   const growth = r.heap ? (r.heap.after - r.heap.before) / 1e6 : undefined;
   t(
-    "#3 serve",
+    "serve",
     `heap growth over ${P.heapReloads} reloads`,
     growth === undefined ? "n/a" : `${fmt(growth, 1)} MB`,
     "< 50 MB (over 500)",
@@ -168,39 +162,39 @@ export function writeReport(r, seconds, { P, quick, out: OUT, root: HERE, log })
   );
   const cold = by(r.cold, "cherry serve --no-watch (counter, ram)");
   t(
-    "#3 serve",
+    "serve",
     "cold start to first 200",
     cold ? `${fmt(cold.median)} ms` : "n/a",
     "<= 400 ms",
     cold && cold.median <= 400,
   );
   // "cherry is at least `min` times `peer`" in one table.
-  const times = (issue, what, table, ours, peer, min) => {
+  const times = (area, what, table, ours, peer, min) => {
     const x = ratio(table, ours, peer);
-    t(issue, what, x ? `${fmt(x, 1)}×` : "n/a", `>= ${min}×`, x && x >= min);
+    t(area, what, x ? `${fmt(x, 1)}×` : "n/a", `>= ${min}×`, x && x >= min);
   };
   for (const mode of quick ? ["many", "hot"] : ["many", "new", "hot"]) {
     // node:http answers the same path in the same table (it ignores cookies); hello's is the fallback.
     const ceiling = by(r[mode], "node:http") ?? by(r.hello, "node:http");
     const vsBare = r[mode] && ceiling ? by(r[mode], "cherry ram")?.rps / ceiling.rps : undefined;
     t(
-      "#4 sessions",
+      "sessions",
       `ram vs node:http (${mode})`,
       vsBare ? `${fmt(vsBare * 100)}%` : "n/a",
       ">= 60%",
       vsBare && vsBare >= 0.6,
     );
     const what = `ram vs express-session MemoryStore (${mode})`;
-    times("#4 sessions", what, r[mode], "cherry ram", "express-session MemoryStore", 4);
+    times("sessions", what, r[mode], "cherry ram", "express-session MemoryStore", 4);
   }
   const sfs = "express-session + session-file-store";
-  times("#4 sessions", "file vs session-file-store (hot session)", r.hot, "cherry file", sfs, 10);
-  times("#4 sessions", "file vs session-file-store (new visitors)", r.new, "cherry file", sfs, 3);
-  times("#4 sessions", "cookie vs cookie-session (many users)", r.many, "cherry cookie", "cookie-session", 3);
+  times("sessions", "file vs session-file-store (hot session)", r.hot, "cherry file", sfs, 10);
+  times("sessions", "file vs session-file-store (new visitors)", r.new, "cherry file", sfs, 3);
+  times("sessions", "cookie vs cookie-session (many users)", r.many, "cherry cookie", "cookie-session", 3);
   for (const name of ["cherry ram", "cherry file", "cherry sqlite", "cherry redis", "cherry postgres"]) {
     const row = by(r.hot, name);
     t(
-      name.includes("ram") || name.includes("file") ? "#4 sessions" : "#7 databases",
+      name.includes("ram") || name.includes("file") ? "sessions" : "databases",
       `${name} lost updates (hot session)`,
       row ? `${fmt(row.lostPct, 2)}%` : "n/a",
       "0",
@@ -208,13 +202,13 @@ export function writeReport(r, seconds, { P, quick, out: OUT, root: HERE, log })
     );
   }
   const connectRedis = "express-session + connect-redis";
-  times("#7 databases", "redis vs connect-redis (many users)", r.many, "cherry redis", connectRedis, 3);
+  times("databases", "redis vs connect-redis (many users)", r.many, "cherry redis", connectRedis, 3);
   const minimalSqlite = "express-session + better-sqlite3 store";
   const sqliteWhat = "sqlite vs minimal better-sqlite3 store (many users)";
-  times("#7 databases", sqliteWhat, r.many, "cherry sqlite", minimalSqlite, 2);
+  times("databases", sqliteWhat, r.many, "cherry sqlite", minimalSqlite, 2);
   const pg = by(r.many, "cherry postgres");
   t(
-    "#7 databases",
+    "databases",
     "postgres (many users)",
     pg ? `${fmt(pg.rps)} req/s` : "n/a",
     "measured and reported",
@@ -222,7 +216,7 @@ export function writeReport(r, seconds, { P, quick, out: OUT, root: HERE, log })
   );
   const slowest = r.parse?.rows.reduce((m, row) => Math.max(m, row.results.cherry.ms), 0);
   t(
-    "#14 hostile input",
+    "hostile input",
     "slowest body parse (any shape, 1 MiB and the 10 MiB body limit)",
     slowest === undefined ? "n/a" : `${fmt(slowest, 1)} ms`,
     "well under 100 ms",
@@ -233,7 +227,7 @@ export function writeReport(r, seconds, { P, quick, out: OUT, root: HERE, log })
   // Every sessions command: within 1.5 s and 150 MB.
   const command = (what, row) =>
     t(
-      "#6 sessions CLI",
+      "sessions CLI",
       `${what}${scale}`,
       row ? `${fmt(row.seconds, 2)} s, ${fmt(row.rssMB)} MB` : "n/a",
       "<= 1.5 s, <= 150 MB",
@@ -244,9 +238,9 @@ export function writeReport(r, seconds, { P, quick, out: OUT, root: HERE, log })
   for (const row of r.admin ?? []) command(row.name.replace(/^cherry /, ""), row);
 
   out.push(
-    "## Targets of the issues",
+    "## Targets",
     "",
-    "| issue | what | measured | target | verdict |",
+    "| area | what | measured | target | verdict |",
     "|---|---|---|---|---|",
     ...targets,
     "",

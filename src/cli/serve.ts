@@ -1,12 +1,13 @@
 import type { Command } from "commander";
 import { loadConfig } from "../config/load.js";
 import type { FlagValues } from "../config/types.js";
-import { CherryError } from "../errors.js";
+import { CherryError, isCherryError } from "../errors.js";
 import { createLogger } from "../log.js";
 import { bannerLines, browsableUrl } from "../server/banner.js";
 import { isClusterWorker, runPrimary, type WorkerMessage } from "../server/cluster.js";
 import { type RunningServer, type ServeOptions, startServer } from "../server/dev-server.js";
 import { openBrowser } from "./_open.js";
+import { reportError } from "./_run.js";
 import { readShortcuts } from "./_shortcuts.js";
 
 interface ServeFlags {
@@ -96,9 +97,12 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
   try {
     server = await startServer(options);
   } catch (error) {
-    if (isClusterWorker()) process.send?.({ cherry: "failed", exitCode: 1 } satisfies WorkerMessage);
-    if ((error as { reported?: boolean }).reported) {
-      process.exitCode = 1;
+    if (isClusterWorker()) {
+      // Printed before the primary hears of it, since it then stops every worker at once; it exits
+      // with the code one process would have (src/errors.ts).
+      const exitCode = reportError(error);
+      process.exitCode = exitCode;
+      process.send?.({ cherry: "failed", exitCode } satisfies WorkerMessage);
       return;
     }
     throw error;
@@ -128,7 +132,7 @@ async function serve(flags: ServeFlags, command: Command): Promise<void> {
               server = await startServer(options);
             } catch (error) {
               logger.error(`restart failed: ${(error as Error).message}; fix it, then press r + enter`);
-              for (const line of (error as { details?: string[] }).details ?? []) logger.error(line);
+              if (isCherryError(error)) for (const line of error.details) logger.error(line);
             }
           },
           open,

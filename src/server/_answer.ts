@@ -6,6 +6,7 @@
  */
 import type { ReadStream } from "node:fs";
 import { Readable } from "node:stream";
+import { CherryError } from "../errors.js";
 import { FileBody } from "./response.js";
 import { contentTypeOf } from "./static.js";
 
@@ -30,9 +31,6 @@ export interface Answer {
   /** A web Response's headers, each Set-Cookie its own pair. */
   headers?: Array<[string, string]>;
 }
-
-/** A return value cherry cannot send; the message names its type. */
-export class UnsendableError extends Error {}
 
 export function toAnswer(value: unknown): Answer {
   if (typeof value === "object" && value !== null && value instanceof globalThis.Response)
@@ -139,8 +137,10 @@ function typeName(value: object): string {
   return typeof name === "string" && name !== "" ? name : "object";
 }
 
-function unsendable(what: string): UnsendableError {
-  return new UnsendableError(
+/** E_UNSENDABLE: a return value cherry cannot send; the message names its type. */
+function unsendable(what: string): CherryError {
+  return new CherryError(
+    "E_UNSENDABLE",
     `the handler returned ${what}, which cherry cannot send: return a string, Buffer, Uint8Array, ` +
       "Node Readable, ReadableStream, async iterable, Blob, web Response, response.file(…), " +
       "or a plain object or array (JSON)",

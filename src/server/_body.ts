@@ -1,10 +1,8 @@
 import type { IncomingMessage } from "node:http";
+import { CherryError, isCherryError } from "../errors.js";
 import { addField } from "./_fields.js";
-import { HttpError } from "./_http-error.js";
 import { parseJsonBody } from "./_json.js";
 import { parseUrlencoded } from "./_urlencoded.js";
-
-export { HttpError } from "./_http-error.js";
 
 /** Fields of the query string, and of a urlencoded body, each (Node's querystring and body-parser use 1000). */
 export const MAX_FIELDS = 1000;
@@ -55,16 +53,21 @@ export function lingerAfterRefusal(req: IncomingMessage, limits = LINGER): void 
 /** Reads the whole request body, refusing more than `limit` bytes with a 413. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > limit) throw new HttpError(413, `request body over ${limit} bytes`);
+  if (declared > limit) throw new CherryError("E_REQUEST_TOO_LARGE", `request body over ${limit} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   // A 413 leaves `req` open: the rest of the body is dropped after the answer (lingerAfterRefusal).
   for await (const chunk of req.iterator({ destroyOnReturn: false })) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new HttpError(413, `request body over ${limit} bytes`);
+    if (size > limit) throw new CherryError("E_REQUEST_TOO_LARGE", `request body over ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
+}
+
+/** A refusal of the request itself (E_REQUEST_MALFORMED, E_REQUEST_TOO_LARGE): answered as text, its message. */
+export function isRefusal(error: unknown): error is CherryError {
+  return isCherryError(error, "E_REQUEST_MALFORMED") || isCherryError(error, "E_REQUEST_TOO_LARGE");
 }
 
 export type Params = Record<string, string | string[] | unknown>;
@@ -77,7 +80,8 @@ function adder(target: Params): (name: string, value: string) => void {
 /**
  * Query string plus urlencoded or JSON body fields, merged (body wins), as 0.10's keyword arguments.
  * Linear in the input's size; a urlencoded or JSON body over MAX_PARSED_BODY bytes, over MAX_FIELDS
- * fields, or a JSON body over its depth, key or value limits (src/server/_json.ts): HttpError 413. The query string is ASCII: Node refuses other bytes in a request line.
+ * fields, or a JSON body over its depth, key or value limits (src/server/_json.ts):
+ * E_REQUEST_TOO_LARGE (413). The query string is ASCII: Node refuses other bytes in a request line.
  */
 export function parseParams(search: string, body: Buffer, contentType: string | undefined): Params {
   const params: Params = Object.create(null);
@@ -88,8 +92,8 @@ export function parseParams(search: string, body: Buffer, contentType: string | 
   const parsed =
     type === "application/x-www-form-urlencoded" || type === "application/json" || type.endsWith("+json");
   if (parsed && body.length > MAX_PARSED_BODY)
-    throw new HttpError(
-      413,
+    throw new CherryError(
+      "E_REQUEST_TOO_LARGE",
       `a ${type} body over ${MAX_PARSED_BODY} bytes (send larger data as another type)`,
     );
   if (type === "application/x-www-form-urlencoded") {

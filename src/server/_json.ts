@@ -7,7 +7,7 @@
  * `prototype`, are dropped at every level (secure-json-parse's protoAction and constructorAction
  * "remove", as fastify uses them), so no recursive merge of the result can reach a prototype.
  */
-import { HttpError } from "./_http-error.js";
+import { CherryError } from "../errors.js";
 
 /** Nesting of objects and arrays; `{"a":[1]}` is 2 deep. */
 export const JSON_MAX_DEPTH = 32;
@@ -25,8 +25,9 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
 /**
- * Parses a JSON body whose top level must be an object. Malformed: HttpError 400. Deeper than
- * JSON_MAX_DEPTH, more than JSON_MAX_KEYS members or more than JSON_MAX_VALUES values: HttpError 413.
+ * Parses a JSON body whose top level must be an object. Malformed: E_REQUEST_MALFORMED (400).
+ * Deeper than JSON_MAX_DEPTH, more than JSON_MAX_KEYS members or more than JSON_MAX_VALUES values:
+ * E_REQUEST_TOO_LARGE (413).
  */
 export function parseJsonBody(bytes: Buffer): Record<string, unknown> {
   const escaped = checkShape(bytes);
@@ -34,10 +35,10 @@ export function parseJsonBody(bytes: Buffer): Record<string, unknown> {
   try {
     parsed = JSON.parse(bytes.toString("utf8"));
   } catch {
-    throw new HttpError(400, "malformed JSON body");
+    throw new CherryError("E_REQUEST_MALFORMED", "malformed JSON body");
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
-    throw new HttpError(400, "a JSON body must be an object");
+    throw new CherryError("E_REQUEST_MALFORMED", "a JSON body must be an object");
   // A key can only be "__proto__" or "prototype" if the text spells it or escapes something.
   if (escaped || bytes.includes("__proto__") || bytes.includes("prototype")) dropProtoKeys(parsed);
   return parsed as Record<string, unknown>;
@@ -59,18 +60,18 @@ function checkShape(bytes: Buffer): boolean {
       i = end;
     } else if (b === 0x7b || b === 0x5b) {
       if (++depth > JSON_MAX_DEPTH)
-        throw new HttpError(413, `JSON body nested deeper than ${JSON_MAX_DEPTH} levels`);
+        throw new CherryError("E_REQUEST_TOO_LARGE", `JSON body nested deeper than ${JSON_MAX_DEPTH} levels`);
       if (++values > JSON_MAX_VALUES) throw tooManyValues();
     } else if (b === 0x7d || b === 0x5d) depth--;
     else if (b === 0x2c && ++values > JSON_MAX_VALUES) throw tooManyValues();
     else if (b === 0x3a && ++keys > JSON_MAX_KEYS)
-      throw new HttpError(413, `JSON body with more than ${JSON_MAX_KEYS} keys`);
+      throw new CherryError("E_REQUEST_TOO_LARGE", `JSON body with more than ${JSON_MAX_KEYS} keys`);
   }
   return bytes.includes(BACKSLASH);
 }
 
-function tooManyValues(): HttpError {
-  return new HttpError(413, `JSON body with more than ${JSON_MAX_VALUES} values`);
+function tooManyValues(): CherryError {
+  return new CherryError("E_REQUEST_TOO_LARGE", `JSON body with more than ${JSON_MAX_VALUES} values`);
 }
 
 /** Whether the quote at `at` is escaped: preceded by an odd run of backslashes. */

@@ -9,7 +9,7 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import busboy from "busboy";
 import type { ServerConfig } from "../config/types.js";
-import { HttpError } from "./_body.js";
+import { CherryError } from "../errors.js";
 import { addField } from "./_fields.js";
 import { StoredUpload, UPLOAD_MEMORY_LIMIT, type UploadFolder } from "./upload.js";
 
@@ -33,7 +33,7 @@ export function isMultipart(contentType: string | undefined): boolean {
   return /^\s*multipart\/form-data\s*(;|$)/i.test(contentType ?? "");
 }
 
-/** Reads a multipart/form-data request; throws HttpError 400 (malformed) or 413 (over a limit). */
+/** Reads a multipart/form-data request; throws E_REQUEST_MALFORMED (400) or E_REQUEST_TOO_LARGE (413). */
 export async function readMultipart(
   req: IncomingMessage,
   limits: MultipartLimits,
@@ -42,7 +42,7 @@ export async function readMultipart(
   const body = limits.maxRequestBodySize;
   const fileSize = limits.maxFileSize > 0 ? limits.maxFileSize : body;
   const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > body) throw new HttpError(413, `request body over ${body} bytes`);
+  if (declared > body) throw new CherryError("E_REQUEST_TOO_LARGE", `request body over ${body} bytes`);
   let parser: busboy.Busboy;
   try {
     parser = busboy({
@@ -60,17 +60,20 @@ export async function readMultipart(
       },
     });
   } catch (error) {
-    throw new HttpError(400, `malformed multipart/form-data: ${(error as Error).message}`);
+    throw new CherryError(
+      "E_REQUEST_MALFORMED",
+      `malformed multipart/form-data: ${(error as Error).message}`,
+    );
   }
   const fields: Array<[string, string]> = [];
   const files: StoredUpload[] = [];
   const tasks: Promise<void>[] = [];
   const temps: string[] = [];
-  let failure: HttpError | undefined;
+  let failure: CherryError | undefined;
   // A limit stops the reading at once, not at the next chunk (which may never come).
   const stop = new AbortController();
   const fail = (message: string) => {
-    failure ??= new HttpError(413, message);
+    failure ??= new CherryError("E_REQUEST_TOO_LARGE", message);
     stop.abort(failure);
   };
   const dispose = async () => {
@@ -125,10 +128,13 @@ export async function readMultipart(
     if (failure) throw failure;
     // The socket gone: the client left. Otherwise the parser failed on what it read (a malformed part).
     if (req.destroyed && !req.complete)
-      throw new HttpError(400, "the client closed the connection during the upload");
+      throw new CherryError("E_REQUEST_MALFORMED", "the client closed the connection during the upload");
     // A temp file that could not be written (disk full, permissions) is the server's failure: a 500.
     if ((error as NodeJS.ErrnoException)?.syscall) throw error;
-    throw new HttpError(400, `malformed multipart/form-data: ${(error as Error).message}`);
+    throw new CherryError(
+      "E_REQUEST_MALFORMED",
+      `malformed multipart/form-data: ${(error as Error).message}`,
+    );
   }
 }
 

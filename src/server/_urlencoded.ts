@@ -5,7 +5,7 @@
  * sequences become U+FFFD), as URLSearchParams reads them. Written by hand because URLSearchParams
  * spends about a microsecond per `+` (1 MiB of them took 100-250 ms here) and has no field limit.
  */
-import { HttpError } from "./_http-error.js";
+import { CherryError } from "../errors.js";
 
 const HEX = new Int8Array(256).fill(-1);
 for (let i = 0; i < 10; i++) HEX[0x30 + i] = i;
@@ -37,7 +37,10 @@ export function parseUrlencoded(
     }
     if (end > start) {
       if (++count > maxFields)
-        throw new HttpError(413, `too many fields in the ${where} (the limit is ${maxFields})`);
+        throw new CherryError(
+          "E_REQUEST_TOO_LARGE",
+          `too many fields in the ${where} (the limit is ${maxFields})`,
+        );
       if (eq === -1) onField(decode(bytes, start, end), "");
       else onField(decode(bytes, start, eq), decode(bytes, eq + 1, end));
     }

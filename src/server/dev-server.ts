@@ -6,7 +6,7 @@
 import type http from "node:http";
 import { loadConfig } from "../config/load.js";
 import type { CherryConfig, FlagValues } from "../config/types.js";
-import { isCherryError } from "../errors.js";
+import { CherryError, isCherryError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
 import { createBackend, ramLimits } from "../sessions/create-backend.js";
 import { SessionManager } from "../sessions/manager.js";
@@ -123,7 +123,10 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (options.failOnBuildError) {
       await builder.dispose();
       await storageBuilder?.dispose();
-      throw Object.assign(new Error("the app does not build"), { reported: true });
+      throw new CherryError(
+        "E_APP_BUILD",
+        "the app does not build (its error is above); the server did not start",
+      );
     }
   }
 

@@ -10,9 +10,8 @@ import { isCherryError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { RequestSession, SessionManager } from "../sessions/manager.js";
 import { DISABLED_SESSION_MAP } from "../sessions/session-map.js";
-import { CustomStoreError } from "../sessions/stores/custom.js";
-import { type Answer, toAnswer, UnsendableError } from "./_answer.js";
-import { HttpError, lingerAfterRefusal, parseParams, readBody } from "./_body.js";
+import { type Answer, toAnswer } from "./_answer.js";
+import { isRefusal, lingerAfterRefusal, parseParams, readBody } from "./_body.js";
 import { type FileToSend, sendFile } from "./_file-answer.js";
 import { appendHeader, findHeader, type OutgoingHeaders, setHeader, withoutFraming } from "./_headers.js";
 import { forbiddenHostMessage } from "./_hosts.js";
@@ -165,12 +164,12 @@ async function answerRoute(
         ? Object.create(null)
         : parseParams(search, body, req.headers["content-type"]);
   } catch (error) {
-    if (!(error instanceof HttpError)) throw error;
+    if (!isRefusal(error)) throw error;
     // Not `Connection: close`: Node would close the socket as soon as the answer is sent, and a
     // client still sending its body would see EPIPE, not this answer. The rest is read and dropped
     // within bounds (src/server/_body.ts).
     lingerAfterRefusal(req);
-    return text(res, req, error.status, error.message);
+    return text(res, req, error.httpStatus, error.message);
   }
   const form = uploads.form;
   if (form) addForm(params, form);
@@ -214,7 +213,7 @@ async function answerRoute(
   }
 
   function handlerFailed(error: unknown): number {
-    const unsendable = error instanceof UnsendableError;
+    const unsendable = isCherryError(error, "E_UNSENDABLE");
     if (isCherryError(error, "E_SESSIONS_DISABLED")) state.logger.error(`${pathname}: ${error.message}`);
     else if (unsendable) state.logger.error(`handler for ${pathname}: ${error.message}`);
     else
@@ -313,11 +312,10 @@ function sessionFailure(
   error: unknown,
   pathname: string,
 ): number {
-  const unavailable =
-    isCherryError(error, "E_STORE_UNAVAILABLE") || isCherryError(error, "E_SESSION_LOCK_TIMEOUT");
-  const status = unavailable ? 503 : 500;
+  // 503 or 500, as the catalogue says (src/errors.ts); anything else a store throws is a 500.
+  const status = isCherryError(error) ? error.httpStatus : 500;
   const message = (error as Error)?.message ?? String(error);
-  if (error instanceof CustomStoreError)
+  if (isCherryError(error, "E_CUSTOM_STORE"))
     state.logger.error(`[store:custom] ${pathname}: ${(error.cause as Error)?.stack ?? message}`);
   else state.logger.error(`[sessions] ${req.method} ${pathname}: ${message}${causeOf(error, message)}`);
   // Paths and OS messages are for the log; production answers name what failed in general terms.

@@ -1,9 +1,11 @@
 import { CherryError, isCherryError } from "../errors.js";
-import { CustomStoreError } from "./stores/custom.js";
 
-/** A store failure as the manager reports it: 503 material, except custom code's own errors (500). */
+/**
+ * A store failure as the manager reports it: a CherryError as it is (E_CUSTOM_STORE, the app's own
+ * code failing, is a 500), anything else E_STORE_UNAVAILABLE (503).
+ */
 export function storeError(error: unknown): Error {
-  if (isCherryError(error) || error instanceof CustomStoreError) return error as Error;
+  if (isCherryError(error)) return error;
   return new CherryError("E_STORE_UNAVAILABLE", `session store unavailable: ${describe(error)}`, {
     cause: error,
   });

@@ -37,7 +37,7 @@ export async function createBackend(
           "E_APP_BUILD",
           `storageType = custom, but ${where} does not export ${missing.join(", ")}`,
           {
-            hint: "export saveSessionData, loadSessionData and cleanUpOldSessions (HowTo §16.8), or set [session] storageModule",
+            hint: "export saveSessionData, loadSessionData and cleanUpOldSessions (the README's Sessions table), or set [session] storageModule",
           },
         );
       }

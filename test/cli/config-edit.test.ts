@@ -29,7 +29,7 @@ describe("cherry config set and unset", () => {
   it.each([
     ["an interpolation", "server.socketHost", "a%(__name__)s", '"aserver"'],
     ["an interpolation of a [DEFAULT] key", "session.cookiePath", "/%(here)s", "an error"],
-  ])("refuses a value that would read back differently: %s (review 17)", async (_, id, value, got) => {
+  ])("refuses a value that would read back differently: %s", async (_, id, value, got) => {
     const { dir, file } = app();
     const result = await cherry(["config", "set", id, value], { cwd: dir });
     expect(result.exitCode).not.toBe(0);
@@ -201,7 +201,7 @@ describe("cherry config edit", () => {
     ["Enter", "\n"],
     ["a typo", "x\n"],
     ["a word", "yes please\n"],
-  ])("asks again on %s instead of discarding the edit (review 17, finding 5)", async (_, answer) => {
+  ])("asks again on %s instead of discarding the edit", async (_, answer) => {
     const { dir, file } = app();
     const script = editor(dir, [CFG.replace("8080", "eighty"), CFG.replace("8080", "8383")]);
     const result = await run(dir, script, `${answer}e\n`);
@@ -278,7 +278,7 @@ describe("a running cherry serve picks up config set", () => {
   });
 });
 
-describe("config set keeps the spacing before an inline comment (review 17, nitpick)", () => {
+describe("config set keeps the spacing before an inline comment", () => {
   it.each([["8000   ; port"], ["8000\t; port"], ["8000 ; port"]])("%s", async (line) => {
     const dir = tempDir({ "RootServer.cfg": `[server]\nsocketPort = ${line}\n` });
     expect((await cherry(["config", "set", "server.socketPort", "9001"], { cwd: dir })).exitCode).toBe(0);

@@ -77,7 +77,7 @@ describe.each(Object.keys(STORES))("4 workers x 50 connections on one session: %
     }
   }, 60_000);
 
-  it("ends the session issue's 5 clients x 30 requests (read, await 10 ms, write) at exactly 151", async () => {
+  it("ends 5 clients x 30 requests (read, await 10 ms, write) at exactly 151", async () => {
     const server = await fourWorkers(store);
     try {
       const cookie = await firstCookie(`${server.url}/slow`);

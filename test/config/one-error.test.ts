@@ -58,7 +58,7 @@ describe("one error per mistake", () => {
   });
 });
 
-describe("section names (review 17, nitpick)", () => {
+describe("section names", () => {
   it.each([
     ["default", "DEFAULT"],
     ["Session", "session"],
@@ -70,7 +70,7 @@ describe("section names (review 17, nitpick)", () => {
   });
 });
 
-describe("an indented entry right after a header (review 17, nitpick)", () => {
+describe("an indented entry right after a header", () => {
   it.each([
     ["[server]\n  socketPort = 8080\n"],
     ["[session]\n\ttimeout = 30\n"],

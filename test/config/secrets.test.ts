@@ -57,7 +57,7 @@ describe("a mistyped secret line is never echoed", () => {
     expect(output(`[session]\nsecret ${SECRET}\n`)).toContain(
       `got ${SECRET.length + 7} characters, not shown`,
     );
-    // A secret pulled into a public key is refused outright (review 17, finding 1).
+    // A secret pulled into a public key is refused outright.
     expect(output(`[session]\nsecret = ${SECRET}\ncookieName = %(secret)s;\n`)).toContain("pulls a secret");
   });
 

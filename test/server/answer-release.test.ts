@@ -1,5 +1,5 @@
 /**
- * The outside review of issue 21, answer side: every stream cherry does not send to its end is
+ * Answers and what they hold: every stream cherry does not send to its end is
  * released (HEAD, a handler's bad status or header, a first chunk that is not bytes, a client gone
  * before the first chunk); framing headers are cherry's on every answer path; response.file()
  * options are checked before the session is saved, take `root` and a status; a fetch() Response
@@ -224,7 +224,7 @@ describe("streams cherry does not send are released", () => {
       socket.on("error", () => undefined);
       await eventually(() => (probe as unknown as Record<string, boolean>)[entered] === true);
       socket.destroy();
-      // Let the server see the close before the first chunk comes (the order the review found).
+      // Let the server see the close before the first chunk comes (the order that once leaked the source).
       await new Promise((r) => setTimeout(r, 100));
       probe.open[key]();
       await eventually(() => probe.closed[key] === true);

@@ -34,7 +34,7 @@ describe("sqlite store, log file and the whole app folder under static mounts", 
   });
   afterAll(() => app.close());
 
-  it("the review's files: /pub/sessions.db, -wal, -shm and /pub/cherry.log answer 404 (they exist)", async () => {
+  it("a mount over the app folder: /pub/sessions.db, -wal, -shm and /pub/cherry.log answer 404 (they exist)", async () => {
     for (const name of ["sessions.db", "sessions.db-wal", "sessions.db-shm", "cherry.log"]) {
       expect(existsSync(path.join(app.dir, "pub", name)), name).toBe(true);
       expect(await status(app.url, `/pub/${name}`), name).toBe(404);
@@ -125,7 +125,7 @@ describe("TLS key, custom store module and a one-file mount of the config", () =
     expect(warnings.some((w) => w.startsWith("[static] /cfg is"))).toBe(true);
   });
 
-  it("the review's `linked = ../l2` with l2 -> site: RootServer.cfg through the link warns and answers 404", async () => {
+  it("a mount through a link, `linked = ../l2` with l2 -> site: RootServer.cfg through the link warns and answers 404", async () => {
     const root = tempDir({
       "site/RootServer.cfg": "[staticContent]\nlinked = ../l2\n[session]\nstorageType = ram\n",
     });

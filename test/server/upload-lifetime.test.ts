@@ -1,5 +1,5 @@
 /**
- * The outside review of issue 21, upload side: temp files live until the handler settled and its
+ * Uploads and early answers: temp files live until the handler settled and its
  * answer was sent, and no early answer (a query string over its limit) leaves one; an over-limit body
  * reaches a client in another process as a 413, not a broken pipe; empty file inputs are not files;
  * nameless parts and folder-only file names keep their content; a malformed part is a 400 saying so.
@@ -125,7 +125,7 @@ describe("temp files of uploads", () => {
     socket.on("error", () => undefined);
     await eventually(() => probe.entered === true);
     socket.destroy();
-    // Let the server see the close while the handler still waits (the order the review found).
+    // Let the server see the close while the handler still waits (the order that once lost the file).
     await new Promise((r) => setTimeout(r, 100));
     open();
     await eventually(() => probe.read !== undefined);

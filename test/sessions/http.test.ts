@@ -8,7 +8,7 @@ import { dropTestNamespace, sharedStores } from "../helpers/services.js";
 
 const SECRET = "k".repeat(40);
 
-/** One app for every store: the seed's counter, plus pages that exercise the session API. */
+/** One app for every store: the page-view counter (docs/contract.md §2), plus pages that exercise the session API. */
 const APP = `
 const rows = new Map();
 export function saveSessionData(id, data, expirationTime) { rows.set(id, [JSON.stringify(data), expirationTime]); }

@@ -171,7 +171,7 @@ describe("an existing session folder must be private", () => {
 });
 
 describe("no other user can rename the store's folder away (each folder above it)", () => {
-  // The review's attack: storageFileDir = sub/sessions with sub 0777; another user runs
+  // The attack: storageFileDir = sub/sessions with sub 0777; another user runs
   // `mv sub/sessions sub/old` and makes their own sub/sessions holding a planted session file.
   const stores: [string, (dir: string) => unknown][] = [
     ["file", (dir) => new FileStore(path.join(dir, "sessions"))],

@@ -1,5 +1,5 @@
 /**
- * Session semantics on every store (issue 16): a change is a change of value; every string JSON can
+ * Session semantics on every store (docs/contract.md §3): a change is a change of value; every string JSON can
  * carry round-trips; of two cookies of the session's name the first live one is used; a request
  * that carried an id a login (regenerate) or logout (destroy) removed neither replaces the new
  * cookie nor learns the new id; and nothing brings a removed session back, with either locking.

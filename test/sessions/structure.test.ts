@@ -1,5 +1,5 @@
 /**
- * The shape issue 16 asked for, checked on the source: the request's session knows the manager only
+ * The sessions code's shape (docs/architecture.md), checked on the source: the request's session knows the manager only
  * through an interface (no import circle), knows no backend kind, and SessionMap's change state is
  * not part of its public type.
  */

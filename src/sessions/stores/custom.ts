@@ -1,8 +1,9 @@
 /**
- * The seed's "write your own storage functions" (HowTo §16.8): the app (or `storageModule`) exports
- * saveSessionData(sessionId, sessionData, expirationTime), loadSessionData(sessionId) returning
- * [sessionData, expirationTime] or null, and cleanUpOldSessions(). expirationTime is epoch seconds as
- * a float, as Python's time.time(). deleteSessionData(sessionId) and listSessions() are optional.
+ * CherryPy 0.10's "write your own storage functions" (docs/contract.md §4): the app (or
+ * `storageModule`) exports saveSessionData(sessionId, sessionData, expirationTime),
+ * loadSessionData(sessionId) returning [sessionData, expirationTime] or null, and
+ * cleanUpOldSessions(). expirationTime is epoch seconds as a float, as Python's time.time().
+ * deleteSessionData(sessionId) and listSessions() are optional.
  */
 import { CherryError } from "../../errors.js";
 import { isSessionId } from "../ids.js";
@@ -107,11 +108,11 @@ function attempt<T>(name: string, fn: () => T | Promise<T>): T | Promise<T> {
   try {
     result = fn();
   } catch (error) {
-    throw new CustomStoreError(name, error);
+    throw threw(name, error);
   }
   if (!(result instanceof Promise)) return result;
   return result.catch((error: unknown) => {
-    throw new CustomStoreError(name, error);
+    throw threw(name, error);
   });
 }
 
@@ -120,17 +121,12 @@ async function call<T>(name: string, fn: () => Awaitable<T>): Promise<T> {
   try {
     return await fn();
   } catch (error) {
-    throw new CustomStoreError(name, error);
+    throw threw(name, error);
   }
 }
 
-export class CustomStoreError extends Error {
-  constructor(
-    readonly functionName: string,
-    cause: unknown,
-  ) {
-    super(`custom store function ${functionName}() threw: ${(cause as Error)?.message ?? String(cause)}`, {
-      cause,
-    });
-  }
+/** E_CUSTOM_STORE: app code failed, not an outage (a 500, its stack logged under [store:custom]). */
+function threw(functionName: string, cause: unknown): CherryError {
+  const message = `custom store function ${functionName}() threw: ${(cause as Error)?.message ?? String(cause)}`;
+  return new CherryError("E_CUSTOM_STORE", message, { cause });
 }

@@ -1,7 +1,7 @@
 import { CustomStore, type CustomStoreFunctions } from "../../../src/sessions/stores/custom.js";
 import { describeStoreContract } from "../store-contract.js";
 
-/** The seed's three functions (HowTo §16.8) over a Map, async like a database client would be. */
+/** CherryPy 0.10's three functions (docs/contract.md §4) over a Map, async like a database client would be. */
 function seedFunctions(withOptional: boolean): CustomStoreFunctions {
   const rows = new Map<string, { sessionData: string; expirationTime: number }>();
   const fns: CustomStoreFunctions = {
@@ -31,7 +31,7 @@ function seedFunctions(withOptional: boolean): CustomStoreFunctions {
 const corruptSkip = "custom functions own their storage format; a bad record is theirs to report";
 
 describeStoreContract(
-  "custom (the seed's three functions)",
+  "custom (CherryPy 0.10's three functions)",
   async () => ({ store: new CustomStore(seedFunctions(false)) }),
   {
     skip: { "corrupt data": corruptSkip },

@@ -1,4 +1,4 @@
-/** Review of issue 17/14: secrets that still reach output. */
+/** Secrets on the less obvious paths to output: pulled by %(name)s, inside URLs, on odd lines (SECURITY.md). */
 import { describe, expect, it } from "vitest";
 import { redact } from "../../src/config/redact.js";
 import { cherry } from "../helpers/cli.js";
@@ -7,7 +7,7 @@ import { tempDir } from "../helpers/tmp.js";
 const SECRET = "Sup3rS3cretValueThatMustNeverBePrinted42";
 const PASSWORD = "DbPassw0rdThatMustNotShow";
 
-describe("review: secrets pulled into other keys by %(name)s", () => {
+describe("secrets pulled into other keys by %(name)s", () => {
   it.each([
     [
       "cookieName",
@@ -34,7 +34,7 @@ describe("review: secrets pulled into other keys by %(name)s", () => {
   });
 });
 
-describe("review: a URL password is hidden whatever the mistake after the @", () => {
+describe("a URL password is hidden whatever the mistake after the @", () => {
   it.each([
     `postgres://u:${PASSWORD}@localhost:\${PGPORT}/db`,
     `postgres://u:${PASSWORD}@db.internal:5432x/db`,
@@ -45,7 +45,7 @@ describe("review: a URL password is hidden whatever the mistake after the @", ()
   });
 });
 
-describe("review: more lines that carry a secret", () => {
+describe("more lines that carry a secret", () => {
   it.each([
     [
       "a secret in [staticContent]",
