@@ -287,7 +287,7 @@ export const SCHEMA: readonly KeySpec[] = [
     key: "storageModule",
     type: "path",
     default: "",
-    doc: 'module exporting the custom store functions; "" = the app module',
+    doc: 'module exporting the custom store functions, or default-exporting a store (defineStore); "" = the app module',
   },
   {
     section: "session",

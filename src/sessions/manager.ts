@@ -18,8 +18,7 @@ import { describe, storeError } from "./_store-error.js";
 import { Tombstones } from "./_tombstones.js";
 import { isSessionId } from "./ids.js";
 import { type Opened, RequestSession, type SessionContext } from "./request-session.js";
-import type { SessionBackend, SessionStore, StoredSession } from "./store.js";
-import type { CookieSealer } from "./stores/cookie.js";
+import type { SessionBackend, StoredSession } from "./store.js";
 
 export type { CommitResult, Session } from "./request-session.js";
 export type { SessionBackend } from "./store.js";
