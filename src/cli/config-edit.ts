@@ -32,8 +32,8 @@ import { guardOutput } from "../config/_guard.js";
 import { readValue } from "../config/_interpolate.js";
 import { type EditResult, resolveTarget, setKey, unsetKey } from "../config/edit.js";
 import { configLocation, parseIni, resolveConfig } from "../config/index.js";
-import { describeSecret, isSecretName, redact } from "../config/redact.js";
-import { specOf } from "../config/schema.js";
+import { describeSecret, redact } from "../config/redact.js";
+import { isSecretName, specOf } from "../config/schema.js";
 import { CherryError } from "../errors.js";
 
 interface Flags {

@@ -1,19 +1,17 @@
-import { readdirSync } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
 import { Presets, SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import kleur from "kleur";
 import { escapeControls } from "../_escape.js";
-import { redact } from "../config/index.js";
 import { loadConfig } from "../config/load.js";
 import type { CherryConfig } from "../config/types.js";
 import { CherryError } from "../errors.js";
 import { colorFor } from "../log.js";
-import { openAdminStore, sessionPath } from "../sessions/admin.js";
+import { leftAlone, openAdminStore, scanSize, sessionPath } from "../sessions/admin.js";
 import { isSessionId } from "../sessions/ids.js";
 import type { SessionStore } from "../sessions/store.js";
-import { FileStore } from "../sessions/stores/file.js";
+import { descriptorOf } from "../sessions/stores/index.js";
 import { formatBytes, formatColumns, formatCount, formatRelative, formatTime } from "./_format.js";
 
 interface Flags {
@@ -40,7 +38,9 @@ export function registerSessions(program: Command): void {
     .argument("<id>", "the session id (40 hex characters)")
     .option("-c, --config <file>", "config file (default: ./RootServer.cfg)")
     .option("--json", "machine-readable output on stdout")
-    .action((id: string, flags: Flags) => withStore(flags, (store) => show(store, id, flags)));
+    .action((id: string, flags: Flags) =>
+      withStore(flags, (store, config) => show(store, config, id, flags)),
+    );
   sessions
     .command("purge")
     .description(
@@ -62,7 +62,7 @@ async function withStore(
   const store = await openAdminStore(config);
   try {
     await run(store, config);
-    reportForeign(store);
+    reportLeftAlone(config, store);
   } finally {
     await store.close?.();
   }
@@ -78,33 +78,19 @@ async function countSessions(store: SessionStore): Promise<number | undefined> {
 
 /** "the file store in sessions/": which store a question is about, with no password in it. */
 function describeStore(config: CherryConfig): string {
-  const s = config.session;
+  const type = config.session.storageType;
   const rel = (p: string) => path.relative(process.cwd(), p) || ".";
-  switch (s.storageType) {
-    case "file":
-      return `the file store in ${rel(s.storageFileDir)}${path.sep}`;
-    case "sqlite":
-      return `the sqlite store ${rel(s.storageFile)}`;
-    case "redis":
-    case "postgres":
-      return `the ${s.storageType} store at ${redact(s.storageUrl)}`;
-    case "custom":
-      return `the custom store of ${rel(s.storageModule || config.server.appModule)}`;
-    default:
-      return `the ${s.storageType} store`;
-  }
+  return descriptorOf(type)?.describe?.(config, rel) ?? `the ${type} store`;
 }
 
-/** A progress bar on stderr, only on a terminal and for a large file store (others purge in one statement). */
-function progressBar(store: SessionStore): { update(n: number): void; stop(): void } | undefined {
-  if (!process.stderr.isTTY || !(store instanceof FileStore)) return undefined;
-  let total = 0;
-  try {
-    total = readdirSync(store.dir).length;
-  } catch {
-    return undefined;
-  }
-  if (total < LARGE_STORE) return undefined;
+/** A progress bar on stderr, only on a terminal and for a large store that counts its records cheaply (file). */
+function progressBar(
+  config: CherryConfig,
+  store: SessionStore,
+): { update(n: number): void; stop(): void } | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  const total = scanSize(config, store);
+  if (total === undefined || total < LARGE_STORE) return undefined;
   const bar = new SingleBar(
     {
       stream: process.stderr,
@@ -119,15 +105,10 @@ function progressBar(store: SessionStore): { update(n: number): void; stop(): vo
 
 const LARGE_STORE = 5000;
 
-/** Other files in storageFileDir are left alone; say so once. */
-function reportForeign(store: SessionStore): void {
-  if (!(store instanceof FileStore) || store.foreign.length === 0) return;
-  const names = escapeControls(
-    store.foreign.slice(0, 3).join(", ") + (store.foreign.length > 3 ? ", …" : ""),
-  );
-  process.stderr.write(
-    `left alone ${store.foreign.length} file(s) in ${store.dir} not named like sessions: ${names}\n`,
-  );
+/** What the store left alone (other files in storageFileDir): said once, escaped. */
+function reportLeftAlone(config: CherryConfig, store: SessionStore): void {
+  const line = leftAlone(config, store);
+  if (line) process.stderr.write(`${escapeControls(line)}\n`);
 }
 
 /**
@@ -215,7 +196,7 @@ async function list(store: SessionStore, flags: Flags): Promise<void> {
   );
 }
 
-async function show(store: SessionStore, id: string, flags: Flags): Promise<void> {
+async function show(store: SessionStore, config: CherryConfig, id: string, flags: Flags): Promise<void> {
   if (!isSessionId(id)) {
     throw new CherryError(
       "E_SESSION_NOT_FOUND",
@@ -225,7 +206,7 @@ async function show(store: SessionStore, id: string, flags: Flags): Promise<void
   const record = await store.get(id);
   if (!record) throw new CherryError("E_SESSION_NOT_FOUND", `no session ${id} (or it cannot be read)`);
   const expired = record.expiresAt <= Date.now();
-  const file = sessionPath(store, id);
+  const file = sessionPath(config, store, id);
   if (flags.json) {
     // JSON.stringify leaves C1 controls and DEL raw; escaped, the text is the same JSON value (its
     // only raw line feeds are the indentation's: inside strings JSON has them as \n already).
@@ -257,7 +238,7 @@ async function purge(store: SessionStore, config: CherryConfig, flags: Flags): P
     if (count !== 0) await confirmAll(config, count);
   }
   const started = performance.now();
-  const bar = progressBar(store);
+  const bar = progressBar(config, store);
   let result: Awaited<ReturnType<NonNullable<SessionStore["purge"]>>>;
   try {
     result = await store.purge({

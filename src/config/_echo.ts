@@ -5,8 +5,8 @@
  * whatever its mistake (SECURITY.md, "No secret is ever printed").
  */
 import { suggest } from "./_suggest.js";
-import { isSecretName, secretFragments } from "./redact.js";
-import { SCHEMA } from "./schema.js";
+import { secretFragments } from "./redact.js";
+import { isSecretName, SCHEMA } from "./schema.js";
 
 const PUBLIC_KEYS = SCHEMA.filter((s) => s.type !== "secret").map((s) => s.key);
 

@@ -8,7 +8,7 @@
  */
 
 import type { IniEntry, IniSection } from "./parse.js";
-import { isSecretName } from "./redact.js";
+import { isSecretName } from "./schema.js";
 
 export interface InterpolationVar {
   value: string;

@@ -1,10 +1,10 @@
 import { isValidSocketHost } from "../server/_hosts.js";
 import { nonSocketAt, notASocketMessage } from "../server/_socket-file.js";
 import { parseTrustProxy } from "../server/_trust-proxy.js";
-import { storePrivacyProblem } from "../sessions/stores/_private.js";
+import { type ConfigKeyId, configValue } from "../sessions/stores/_descriptor.js";
+import { descriptorOf, STORES } from "../sessions/stores/index.js";
 import { validateCookieAttributes } from "./_cookie.js";
-import { redact } from "./redact.js";
-import { SHARED_STORES } from "./schema.js";
+import { SHARED_STORES, specOf } from "./schema.js";
 import type { CherryConfig } from "./types.js";
 
 const MIN_SECRET = 32;
@@ -59,18 +59,6 @@ export function validateRules(
   const atSocketFile = server.socketFile === "" ? undefined : nonSocketAt(server.socketFile);
   if (atSocketFile) report("server.socketFile", notASocketMessage(server.socketFile, atSocketFile));
   for (const problem of parseTrustProxy(server.trustProxy).problems) report("server.trustProxy", problem);
-  // Serving would refuse a store folder or database other users could read or replace: say so
-  // before, with the line (src/sessions/stores/_private.ts).
-  const storeKey = session.storageType === "file" ? "session.storageFileDir" : "session.storageFile";
-  const storePath = session.storageType === "file" ? session.storageFileDir : session.storageFile;
-  if (
-    (session.storageType === "file" || session.storageType === "sqlite") &&
-    storePath !== "" &&
-    !failed.has(storeKey)
-  ) {
-    const problem = storePrivacyProblem(session.storageType, storePath);
-    if (problem) report(storeKey, problem);
-  }
   if (server.sslClientCertificateVerification && server.sslCACertificateFile === "") {
     report(
       "server.sslClientCertificateVerification",
@@ -110,82 +98,31 @@ export function validateRules(
   }
 }
 
-/** The rules that depend on storageType (CherryPy 0.10's, and each store's own needs). */
+/**
+ * The rules that depend on storageType: a key only another store reads (CherryPy 0.10's rule for
+ * storageFileDir), then the configured store's own rules (its descriptor's `validate`).
+ */
 function validateStore(
   config: CherryConfig,
   report: (id: string, message: string) => void,
   failed: ReadonlySet<string>,
 ): void {
-  const { server, session, sources } = config;
-  const set = (id: string) => sources.get(id)?.kind !== "default";
-  const type = session.storageType;
-
-  if (type === "file" && session.storageFileDir === "" && !failed.has("session.storageFileDir")) {
-    report(
-      "session.storageType",
-      'the file store needs a folder (expected storageFileDir = <folder>, got "")',
-    );
+  const type = config.session.storageType;
+  for (const other of STORES) {
+    if (other.name === type) continue;
+    for (const id of other.exclusiveKeys ?? []) {
+      const [section, key] = id.split(".");
+      if (configValue(config, id) === specOf(section, key)?.default) continue;
+      report(
+        id,
+        `only used by the ${other.name} store (expected storageType = ${other.name}, got "${type}")`,
+      );
+    }
   }
-  if (type !== "file" && session.storageFileDir !== "") {
-    report(
-      "session.storageFileDir",
-      `only used by the file store (expected storageType = file, got "${type}")`,
-    );
-  }
-  if (type === "ram" && server.processPool > 1) {
-    report(
-      "server.processPool",
-      `RAM sessions do not work across processes (expected 1 with storageType = ram, got "${server.processPool}"); use one of ${SHARED_STORES.join(", ")}`,
-    );
-  }
-  const secretFailed = failed.has("session.secret") || failed.has("server.siteKey");
-  if (type === "cookie" && session.secret === "" && server.siteKey === "" && !secretFailed) {
-    report(
-      "session.secret",
-      'the cookie store needs a secret of 32+ random characters (expected secret or [server] siteKey, got "")',
-    );
-  }
-  if (type === "redis" && !/^rediss?:\/\//.test(session.storageUrl)) {
-    report(
-      set("session.storageUrl") ? "session.storageUrl" : "session.storageType",
-      `the redis store needs a URL (expected redis://host:port[/db] or rediss://…, got ${shownUrl(session.storageUrl)})`,
-    );
-  }
-  const urlStore = type === "redis" || type === "postgres";
-  if (
-    urlStore &&
-    /^[a-z][a-z0-9+.-]*:\/\//i.test(session.storageUrl) &&
-    unparsableUrl(session.storageUrl, type)
-  ) {
-    report(
-      "session.storageUrl",
-      `not a valid URL (expected scheme://[user[:password]@]host[:port]/…, a port up to 65535, a database number after the host for redis, and "@", "/", ":" in a password written %40, %2F, %3A), got ${shownUrl(session.storageUrl)}`,
-    );
-  }
-  if (type === "postgres" && !/^postgres(ql)?:\/\//.test(session.storageUrl)) {
-    report(
-      set("session.storageUrl") ? "session.storageUrl" : "session.storageType",
-      `the postgres store needs a URL (expected postgres://user@host:port/db, got ${shownUrl(session.storageUrl)})`,
-    );
-  }
-}
-
-/**
- * Both drivers read storageUrl with the WHATWG URL parser (`new URL`): what it rejects (a port over
- * 65535, an unclosed `[`, a raw `/` in the password) is reported here with the line, not as a crash
- * when the store opens.
- */
-function unparsableUrl(url: string, type: string): boolean {
-  try {
-    const parsed = new URL(url);
-    // redis reads the path as the database number (`/0`); anything else is a password cut at a `/`.
-    return type === "redis" && !/^\/?\d*$/.test(parsed.pathname);
-  } catch {
-    return true;
-  }
-}
-
-/** A storageUrl for a message: its passwords hidden, or only its length when it is no URL at all. */
-function shownUrl(url: string): string {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(url) ? JSON.stringify(redact(url)) : `${url.length} characters`;
+  descriptorOf(type)?.validate?.(config, {
+    report,
+    failed,
+    isSet: (id: ConfigKeyId) => config.sources.get(id)?.kind !== "default",
+    sharedStores: SHARED_STORES,
+  });
 }

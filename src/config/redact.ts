@@ -7,19 +7,10 @@
  * raw `@` inside the password, since the WHATWG URL parser splits at the last `@`) and query
  * parameters that carry credentials (`?password=` and `?sslpassword=` for pg, anything named like a
  * password, token or key).
+ *
+ * Which keys hold secrets is the schema's to say (`isSecretName`, src/config/schema.ts): this module
+ * imports nothing of the config, so the stores that redact their URLs can import it.
  */
-
-import { suggest } from "./_suggest.js";
-import { SCHEMA } from "./schema.js";
-
-const PUBLIC_KEYS = SCHEMA.filter((s) => s.type !== "secret").map((s) => s.key);
-const SECRET_KEYS = SCHEMA.filter((s) => s.type === "secret").map((s) => s.key);
-
-/** Whether `name` (a key as typed, in any case, maybe misspelled) names a key whose value is secret. */
-export function isSecretName(name: string): boolean {
-  const hit = suggest(name, [...PUBLIC_KEYS, ...SECRET_KEYS]);
-  return hit !== undefined && SECRET_KEYS.includes(hit);
-}
 
 /** Query parameters whose value is hidden: pg reads `password` and `sslpassword` from the URL. */
 const SECRET_PARAM = /pass|secret|token|key|auth|cred/i;

@@ -15,8 +15,8 @@ import { detectLaterFormat } from "./_later.js";
 import { validateRules } from "./_rules.js";
 import { didYouMean } from "./_suggest.js";
 import type { IniEntry, IniProblem, ParsedIni } from "./parse.js";
-import { isSecretName, scrub, secretFragments } from "./redact.js";
-import { keysOf, SCHEMA, SECTIONS, specOf, type Value } from "./schema.js";
+import { scrub, secretFragments } from "./redact.js";
+import { isSecretName, keysOf, SCHEMA, SECTIONS, specOf, type Value } from "./schema.js";
 import type { CherryConfig, FlagValues, SessionConfig, Source, StaticMount } from "./types.js";
 
 export interface ResolveOptions {

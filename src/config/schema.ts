@@ -1,8 +1,11 @@
 /**
  * Every key of RootServer.cfg (docs/contract.md §1): its type, default and meaning. The README's config
  * reference is rendered from this table and a test fails when the two drift apart. It is one entry a
- * key, CherryPy 0.10's whole list included, which is why the file is longer than most.
+ * key, CherryPy 0.10's whole list included, which is why the file is longer than most. The
+ * storageType values come from the store descriptors (src/sessions/stores/index.ts).
  */
+import { STORE_NAMES, STORES, type StoreName } from "../sessions/stores/index.js";
+import { suggest } from "./_suggest.js";
 
 export type KeyType = "string" | "path" | "int" | "number" | "bool" | "enum" | "secret";
 export type Value = string | number | boolean;
@@ -21,9 +24,13 @@ export interface KeySpec {
   ignored?: string;
 }
 
-export const STORAGE_TYPES = ["", "ram", "file", "cookie", "custom", "sqlite", "redis", "postgres"] as const;
-export type StorageType = (typeof STORAGE_TYPES)[number];
-export const SHARED_STORES = ["file", "cookie", "custom", "sqlite", "redis", "postgres"] as const;
+/** `[session] storageType`: "" (sessions off) or a store's name. */
+export type StorageType = "" | StoreName;
+export const STORAGE_TYPES: readonly StorageType[] = ["", ...STORE_NAMES];
+/** The stores several processes can use at once (not ram). */
+export const SHARED_STORES: readonly StoreName[] = STORES.filter((d) => d.sharing !== "process").map(
+  (d) => d.name,
+);
 
 const EVENT_DRIVEN = "ignored: Node is event-driven";
 
@@ -227,7 +234,7 @@ export const SCHEMA: readonly KeySpec[] = [
     type: "enum",
     default: "",
     values: STORAGE_TYPES,
-    doc: '"" = sessions off; ram, file, cookie, custom, sqlite, redis or postgres',
+    doc: `"" = sessions off; ${STORE_NAMES.slice(0, -1).join(", ")} or ${STORE_NAMES.at(-1)}`,
   },
   {
     section: "session",
@@ -271,14 +278,16 @@ export const SCHEMA: readonly KeySpec[] = [
     key: "storageUrl",
     type: "secret",
     default: "",
-    doc: "redis://… or postgres://… for those stores",
+    doc: `${STORES.filter((d) => d.keys.includes("session.storageUrl"))
+      .map((d) => `${d.name}://…`)
+      .join(" or ")} for those stores`,
   },
   {
     section: "session",
     key: "storageModule",
     type: "path",
     default: "",
-    doc: 'module exporting the custom store functions; "" = the app module',
+    doc: 'module exporting the custom store functions, or default-exporting a store (defineStore); "" = the app module',
   },
   {
     section: "session",
@@ -367,6 +376,18 @@ export function keysOf(section: string): string[] {
 export function specOf(section: string, key: string): KeySpec | undefined {
   const lower = key.toLowerCase();
   return SCHEMA.find((s) => s.section === section && s.key.toLowerCase() === lower);
+}
+
+const PUBLIC_KEYS = SCHEMA.filter((s) => s.type !== "secret").map((s) => s.key);
+const SECRET_KEYS = SCHEMA.filter((s) => s.type === "secret").map((s) => s.key);
+
+/**
+ * Whether `name` (a key as typed, in any case, maybe misspelled) names a key whose value is secret:
+ * such a value is shown by src/config/redact.ts's rules, never as written.
+ */
+export function isSecretName(name: string): boolean {
+  const hit = suggest(name, [...PUBLIC_KEYS, ...SECRET_KEYS]);
+  return hit !== undefined && SECRET_KEYS.includes(hit);
 }
 
 function formatDefault(spec: KeySpec): string {

@@ -1,49 +1,44 @@
-import { randomBytes } from "node:crypto";
+import { STORES, type StoreName } from "../sessions/stores/index.js";
 
-export const INIT_STORAGES = ["ram", "file", "cookie", "sqlite", "redis", "postgres"] as const;
-export type InitStorage = (typeof INIT_STORAGES)[number];
+/** The stores `cherry init --storage` offers: those whose descriptor has `init` lines. */
+export const INIT_STORAGES: readonly StoreName[] = STORES.filter((d) => d.init).map((d) => d.name);
+export type InitStorage = StoreName;
 
-/**
- * The [session] lines for `cherry init --storage TYPE`. The cookie store's secret is not among them:
- * RootServer.cfg is committed with the app, so the secret goes to the git-ignored `.env` beside it
- * (see secretEnvFile), which cherry reads as the environment (src/config/_dotenv.ts).
- */
-export function storageLines(storage: InitStorage): string[] {
-  switch (storage) {
-    case "ram":
-      return ["storageType = ram"];
-    case "file":
-      return ["storageType = file", "storageFileDir = sessions"];
-    case "cookie":
-      return [
-        "storageType = cookie",
-        "; secret: CHERRY_SESSION_SECRET, read from the environment or from .env (git-ignored, never commit it)",
-      ];
-    case "sqlite":
-      return ["storageType = sqlite", "storageFile = sessions.db"];
-    case "redis":
-      return ["storageType = redis", "storageUrl = redis://127.0.0.1:6379/0"];
-    case "postgres":
-      return ["storageType = postgres", "storageUrl = postgres://postgres@127.0.0.1:5432/postgres"];
-  }
+function initOf(storage: InitStorage) {
+  const init = STORES.find((d) => d.name === storage)?.init;
+  if (!init) throw new Error(`cherry init cannot set up the ${storage} store`);
+  return init;
 }
 
 /**
- * The `.env` text holding a generated secret, for the stores that need one (cookie: a fresh random
- * key of 36 bytes, 48 base64url characters, above the 32 the store requires); undefined otherwise.
+ * The [session] lines for `cherry init --storage TYPE`, from the store's descriptor. A secret is
+ * never among them: RootServer.cfg is committed with the app, so it goes to the git-ignored `.env`
+ * beside it (see secretEnvFile), which cherry reads as the environment (src/config/_dotenv.ts).
  */
+export function storageLines(storage: InitStorage): readonly string[] {
+  return initOf(storage).lines;
+}
+
+/** The `.env` text holding a generated secret, for the stores that need one (cookie); undefined otherwise. */
 export function secretEnvFile(storage: InitStorage): string | undefined {
-  if (storage !== "cookie") return undefined;
-  return [
-    "# Secrets of this app: git-ignored, mode 0600. Never commit this file.",
-    "# cherry reads CHERRY_<SECTION>_<KEY> lines here; a variable set in the environment wins.",
-    "# In production set CHERRY_SESSION_SECRET in the environment instead.",
-    `CHERRY_SESSION_SECRET=${randomBytes(36).toString("base64url")}`,
-    "",
-  ].join("\n");
+  return initOf(storage).env?.();
 }
 
-const STORE_KEYS = /^\s*(storageType|storageFileDir|storageFile|storageUrl|storageModule|secret)\s*=/;
+/**
+ * The [session] lines a rewrite replaces: storageType, and every key some store's init lines set
+ * (the template's store, whichever it is, is written with the same keys).
+ */
+const STORE_KEYS = new Set(
+  [
+    "storagetype",
+    ...STORES.flatMap((d) => d.init?.lines ?? []).map((line) => /^(\w+)\s*=/.exec(line)?.[1].toLowerCase()),
+  ].filter((key): key is string => key !== undefined),
+);
+
+function isStoreKeyLine(line: string): boolean {
+  const key = /^\s*(\w+)\s*[=:]/.exec(line)?.[1];
+  return key !== undefined && STORE_KEYS.has(key.toLowerCase());
+}
 
 /** Rewrites the [session] section of a RootServer.cfg text: store keys replaced, the rest kept. */
 export function rewriteSession(cfg: string, storage: InitStorage): string {
@@ -62,7 +57,7 @@ export function rewriteSession(cfg: string, storage: InitStorage): string {
       out.push(line);
       continue;
     }
-    if (inSession && STORE_KEYS.test(line)) {
+    if (inSession && isStoreKeyLine(line)) {
       if (!placed) out.push(...storageLines(storage));
       placed = true;
       continue;

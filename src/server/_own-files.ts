@@ -8,9 +8,9 @@
 import { existsSync, realpathSync } from "node:fs";
 import path from "node:path";
 import type { CherryConfig } from "../config/types.js";
+import { storeWrites } from "../sessions/stores/index.js";
 
-/** The files SQLite keeps beside a database (its write-ahead log, shared memory, rollback journal). */
-export const SQLITE_COMPANIONS = ["-wal", "-shm", "-journal"];
+export { SQLITE_COMPANIONS } from "../sessions/stores/sqlite.js";
 
 export interface OwnFiles {
   /** Real paths of single files. */
@@ -43,14 +43,15 @@ export function ownFiles(config: CherryConfig): OwnFiles {
   add(server.sslKeyFile);
   add(server.logFile);
   add(session.storageModule);
-  // The store in use, and one left from an earlier storageType: it still holds session ids.
-  const { storageFile, storageFileDir } = session;
-  if (storageFile !== "" && (session.storageType === "sqlite" || existsSync(storageFile)))
-    for (const suffix of ["", ...SQLITE_COMPANIONS]) add(storageFile + suffix);
-  const folders =
-    storageFileDir !== "" && (session.storageType === "file" || existsSync(storageFileDir))
-      ? [realOrResolved(storageFileDir)]
-      : [];
+  // The store in use, and one left from an earlier storageType: it still holds session ids. What
+  // each store writes is its descriptor's `writes` (src/sessions/stores/).
+  const folders: string[] = [];
+  for (const { name, paths } of storeWrites(config)) {
+    const inUse = name === session.storageType;
+    if (!inUse && !paths.files.some((f) => existsSync(f)) && !paths.dirs.some((d) => existsSync(d))) continue;
+    for (const file of paths.files) add(file);
+    folders.push(...paths.dirs.map(realOrResolved));
+  }
   return { files, folders };
 }
 

@@ -8,12 +8,17 @@ import { loadConfig } from "../config/load.js";
 import type { CherryConfig, FlagValues } from "../config/types.js";
 import { CherryError, isCherryError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
-import { createBackend, ramLimits } from "../sessions/create-backend.js";
 import { SessionManager } from "../sessions/manager.js";
-import { RamStore } from "../sessions/stores/ram.js";
 import { bindsAllInterfaces, createHostCheck } from "./_hosts.js";
 import { ownFiles } from "./_own-files.js";
-import { sameListen, sameStore, summarize } from "./_reload.js";
+import { sameListen, summarize } from "./_reload.js";
+import {
+  createBackend,
+  locksAcrossProcesses,
+  sameStore,
+  storeFromUserModule,
+  tuneStore,
+} from "./_store-facts.js";
 import { type AppError, formatAppError } from "./app-error.js";
 import { bannerLines } from "./banner.js";
 import { type AppState, createRequestHandler } from "./handler.js";
@@ -106,7 +111,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   try {
     // A custom store whose module did not load has nothing to check exports on: its build error
     // (state0.error) is the cause to report, not "does not export saveSessionData, …".
-    if (first.ok || config.session.storageType !== "custom")
+    if (first.ok || !storeFromUserModule(config))
       sessions.backend = await createBackend(config, first.ok ? first.custom : undefined);
   } catch (error) {
     if (!isCherryError(error, "E_APP_BUILD") || !first.ok) {
@@ -190,8 +195,12 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         rebuild = false;
       } else if (built.ok) {
         try {
-          if (config.session.storageType === "custom")
+          if (storeFromUserModule(config)) {
+            // The rebuilt module made a new store: the one of the previous build is done.
+            const old = sessions.backend.store;
             sessions.backend = await createBackend(config, built.custom);
+            if (old !== sessions.backend.store) await old?.close?.();
+          }
           state = { ...state, root: built.root, error: undefined };
         } catch (error) {
           state = { ...state, root: undefined, error: { kind: "config", message: (error as Error).message } };
@@ -258,13 +267,13 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       storageBuilder = customStorageBuilder(next);
     }
     sessions.config = next.session;
-    // RAM sessions stay across edits; a new bound applies from the next save.
-    if (sessions.backend.store instanceof RamStore) sessions.backend.store.limits = ramLimits(next.session);
     sessions.crossProcess = locksAcrossProcesses(next);
-    if (!sameStore(previous, next)) {
+    // A store built from unchanged keys stays (RAM sessions survive the edit); keys it takes in
+    // place (ram's bounds) apply from the next save.
+    if (sameStore(previous, next)) tuneStore(sessions.backend.store, next);
+    else {
       const old = sessions.backend.store;
-      const custom =
-        next.session.storageType === "custom" ? await buildApp(builder, storageBuilder, logger) : undefined;
+      const custom = storeFromUserModule(next) ? await buildApp(builder, storageBuilder, logger) : undefined;
       try {
         if (custom && !custom.ok) throw new Error(formatAppError(custom.error, next.dir));
         sessions.backend = await createBackend(next, custom?.ok ? custom.custom : undefined);
@@ -384,16 +393,9 @@ function exposureWarnings(config: CherryConfig, watch: boolean): string[] {
   return warnings;
 }
 
-/** Several workers share the store, or Redis/PostgreSQL may be shared by several machines. */
-function locksAcrossProcesses(config: CherryConfig): boolean {
-  const type = config.session.storageType;
-  return (
-    config.session.locking === "implicit" &&
-    (config.server.processPool > 1 || type === "redis" || type === "postgres")
-  );
-}
-
 function customStorageBuilder(config: CherryConfig): AppBuilder | undefined {
-  const { storageType, storageModule } = config.session;
-  return storageType === "custom" && storageModule ? createAppBuilder(storageModule, config.dir) : undefined;
+  const { storageModule } = config.session;
+  return storeFromUserModule(config) && storageModule
+    ? createAppBuilder(storageModule, config.dir)
+    : undefined;
 }

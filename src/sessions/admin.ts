@@ -1,7 +1,7 @@
 /**
  * What `cherry sessions` needs: the configured store opened from outside the server, or a clear
- * reason why this store cannot be administered (cookie: the data is in browsers; ram: it is inside
- * the server process).
+ * reason why this store cannot be administered (its descriptor's `notAdministrable`: cookie, the
+ * data is in browsers; ram, it is inside the server process).
  */
 import type { CherryConfig } from "../config/types.js";
 import { CherryError } from "../errors.js";
@@ -9,23 +9,15 @@ import { formatLocation } from "../server/app-error.js";
 import { createAppBuilder } from "../server/loader.js";
 import { createBackend } from "./create-backend.js";
 import type { SessionStore } from "./store.js";
-import { FileStore } from "./stores/file.js";
+import { descriptorOf } from "./stores/index.js";
 
 export async function openAdminStore(config: CherryConfig): Promise<SessionStore> {
   const type = config.session.storageType;
-  if (type === "") throw unsupported("sessions are off ([session] storageType is empty)");
-  if (type === "cookie") {
-    throw unsupported(
-      "the cookie store keeps each session sealed in its browser: there is nothing on the server to list or purge",
-    );
-  }
-  if (type === "ram") {
-    throw unsupported(
-      "RAM sessions live inside the running server process: nothing outside it can list or purge them",
-    );
-  }
+  const descriptor = descriptorOf(type);
+  if (!descriptor) throw unsupported("sessions are off ([session] storageType is empty)");
+  if (descriptor.notAdministrable) throw unsupported(descriptor.notAdministrable);
   let custom: Record<string, unknown> | undefined;
-  if (type === "custom") {
+  if (descriptor.userModule) {
     const entry = config.session.storageModule || config.server.appModule;
     const builder = createAppBuilder(entry, config.dir);
     const built = await builder.build();
@@ -41,9 +33,19 @@ export async function openAdminStore(config: CherryConfig): Promise<SessionStore
   return backend.store;
 }
 
-/** The file path of a session, when the store keeps one file per session. */
-export function sessionPath(store: SessionStore, id: string): string | undefined {
-  return store instanceof FileStore ? store.pathOf(id) : undefined;
+/** The file path of a session, when the configured store keeps one file per session. */
+export function sessionPath(config: CherryConfig, store: SessionStore, id: string): string | undefined {
+  return descriptorOf(config.session.storageType)?.admin?.pathOf?.(store, id);
+}
+
+/** How many records a purge will scan, when the configured store counts them cheaply. */
+export function scanSize(config: CherryConfig, store: SessionStore): number | undefined {
+  return descriptorOf(config.session.storageType)?.admin?.scanSize?.(store);
+}
+
+/** What the configured store saw and left alone during the last command, as one line; or undefined. */
+export function leftAlone(config: CherryConfig, store: SessionStore): string | undefined {
+  return descriptorOf(config.session.storageType)?.admin?.leftAlone?.(store);
 }
 
 function unsupported(message: string): CherryError {

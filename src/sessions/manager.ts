@@ -18,18 +18,11 @@ import { describe, storeError } from "./_store-error.js";
 import { Tombstones } from "./_tombstones.js";
 import { isSessionId } from "./ids.js";
 import { type Opened, RequestSession, type SessionContext } from "./request-session.js";
-import type { SessionStore, StoredSession } from "./store.js";
-import type { CookieSealer } from "./stores/cookie.js";
+import type { SessionBackend, StoredSession } from "./store.js";
 
 export type { CommitResult, Session } from "./request-session.js";
+export type { SessionBackend } from "./store.js";
 export { RequestSession };
-
-export interface SessionBackend {
-  /** Server-side store; absent for the cookie store. */
-  store?: SessionStore;
-  /** Present for the cookie store: the session travels sealed in the cookie. */
-  sealer?: CookieSealer;
-}
 
 export interface SessionManagerOptions {
   config: SessionConfig;

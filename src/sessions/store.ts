@@ -1,3 +1,5 @@
+import type { CookieSealer } from "./stores/cookie.js";
+
 /** What a store keeps for one session. `expiresAt` is epoch milliseconds, everywhere inside cherry. */
 export interface StoredSession {
   data: SessionData;
@@ -70,6 +72,14 @@ export interface SessionStore {
   readonly inOrder?: boolean;
   /** True when values are kept as they are (ram): no JSON rules apply. */
   readonly keepsObjects?: boolean;
+}
+
+/** What the session manager keeps sessions in: a server-side store, or the cookie store's sealer. */
+export interface SessionBackend {
+  /** Server-side store; absent for the cookie store. */
+  store?: SessionStore;
+  /** Present for the cookie store: the session travels sealed in the cookie. */
+  sealer?: CookieSealer;
 }
 
 /** Identity helper that type-checks a class-free store: `export default defineStore({ get, set, destroy })`. */

@@ -99,18 +99,19 @@ export function checkAncestors(folder: string, target: string, store: string): v
 }
 
 /**
- * What serving would refuse about the store's files, found without creating anything: for
- * `config check` (src/config/_rules.ts), which reports it with the key's file:line. A folder or
- * database that does not exist yet is judged by the nearest folder above it that does.
+ * What opening a store at `target` would refuse, found without creating anything: for `config
+ * check` (each store's `validate`), which reports it with the key's file:line. `kind` says what
+ * `target` is: the file store's folder, or a database file. A folder or database that does not
+ * exist yet is judged by the nearest folder above it that does.
  */
-export function storePrivacyProblem(storageType: string, target: string): string | undefined {
+export function privacyProblem(kind: "folder" | "file", target: string, store: string): string | undefined {
   try {
-    if (storageType === "file") {
-      if (lstatSync(target, { throwIfNoEntry: false })) checkPrivateFolder(target, "file");
-      else checkAncestors(nearestExisting(target), target, "file");
-    } else if (storageType === "sqlite") {
-      if (lstatSync(path.dirname(target), { throwIfNoEntry: false })) checkPrivateFile(target, "sqlite");
-      else checkAncestors(nearestExisting(target), target, "sqlite");
+    if (kind === "folder") {
+      if (lstatSync(target, { throwIfNoEntry: false })) checkPrivateFolder(target, store);
+      else checkAncestors(nearestExisting(target), target, store);
+    } else {
+      if (lstatSync(path.dirname(target), { throwIfNoEntry: false })) checkPrivateFile(target, store);
+      else checkAncestors(nearestExisting(target), target, store);
     }
   } catch (error) {
     if (!(error instanceof CherryError)) return undefined;

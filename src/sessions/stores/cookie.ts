@@ -6,9 +6,10 @@
  * Only the canonical base64url spelling of a seal opens (no padding, no `+/`, no whitespace, unused
  * low bits of the last character zero), so one seal is one cookie value.
  */
-import { createCipheriv, createDecipheriv, createHash, hkdfSync } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from "node:crypto";
 import { randomBytesPooled } from "../_random.js";
 import type { SessionData } from "../store.js";
+import { storeDescriptor } from "./_descriptor.js";
 
 const VERSION = 1;
 const IV_BYTES = 12;
@@ -96,3 +97,46 @@ export class CookieSealer {
     }
   }
 }
+
+/**
+ * The cookie store has no server-side store: it opens a sealer, which the manager uses in its place.
+ * Its key is `secret`, else `[server] siteKey`; the cookie name is the associated data, so all three
+ * make a new sealer when they change.
+ */
+export const descriptor = storeDescriptor({
+  name: "cookie",
+  keys: ["session.secret", "session.cookieName", "server.siteKey"],
+  sharing: "processes",
+  validate(config, { report, failed }) {
+    const { session, server } = config;
+    const secretFailed = failed.has("session.secret") || failed.has("server.siteKey");
+    if (session.secret === "" && server.siteKey === "" && !secretFailed) {
+      report(
+        "session.secret",
+        'the cookie store needs a secret of 32+ random characters (expected secret or [server] siteKey, got "")',
+      );
+    }
+  },
+  open: async ({ session, server }) => ({
+    sealer: new CookieSealer(session.secret || server.siteKey, session.cookieName),
+  }),
+  init: {
+    // RootServer.cfg is committed with the app: the secret goes to the git-ignored `.env` beside
+    // it, which cherry reads as the environment (src/config/_dotenv.ts).
+    lines: [
+      "storageType = cookie",
+      "; secret: CHERRY_SESSION_SECRET, read from the environment or from .env (git-ignored, never commit it)",
+    ],
+    /** A fresh random key of 36 bytes, 48 base64url characters, above the 32 the store requires. */
+    env: () =>
+      [
+        "# Secrets of this app: git-ignored, mode 0600. Never commit this file.",
+        "# cherry reads CHERRY_<SECTION>_<KEY> lines here; a variable set in the environment wins.",
+        "# In production set CHERRY_SESSION_SECRET in the environment instead.",
+        `CHERRY_SESSION_SECRET=${randomBytes(36).toString("base64url")}`,
+        "",
+      ].join("\n"),
+  },
+  notAdministrable:
+    "the cookie store keeps each session sealed in its browser: there is nothing on the server to list or purge",
+});

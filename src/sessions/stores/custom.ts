@@ -4,10 +4,14 @@
  * loadSessionData(sessionId) returning [sessionData, expirationTime] or null, and
  * cleanUpOldSessions(). expirationTime is epoch seconds as a float, as Python's time.time().
  * deleteSessionData(sessionId) and listSessions() are optional.
+ *
+ * Or `storageModule` default-exports a store of cherry's own contract (src/sessions/store.ts),
+ * written with `defineStore({ get, set, destroy, … })` or as a class instance: used as it is.
  */
 import { CherryError } from "../../errors.js";
 import { isSessionId } from "../ids.js";
 import type { PurgeResult, SessionData, SessionListing, SessionStore, StoredSession } from "../store.js";
+import { storeDescriptor } from "./_descriptor.js";
 
 type Awaitable<T> = T | Promise<T>;
 
@@ -33,6 +37,19 @@ const REQUIRED = ["saveSessionData", "loadSessionData", "cleanUpOldSessions"] as
 /** The names of required functions that `exports` lacks. */
 export function missingCustomFunctions(exports: Record<string, unknown>): string[] {
   return REQUIRED.filter((name) => typeof exports[name] !== "function");
+}
+
+/**
+ * The default export of `exports` when it is a store (an object with get, set and destroy
+ * functions, e.g. `export default defineStore({ … })`), else undefined.
+ */
+export function defaultStore(exports: Record<string, unknown>): SessionStore | undefined {
+  const store = exports.default as Record<string, unknown> | undefined;
+  if (typeof store !== "object" || store === null) return undefined;
+  const methods = ["get", "set", "destroy"];
+  return methods.every((name) => typeof store[name] === "function")
+    ? (store as unknown as SessionStore)
+    : undefined;
 }
 
 export class CustomStore implements SessionStore {
@@ -130,3 +147,32 @@ function threw(functionName: string, cause: unknown): CherryError {
   const message = `custom store function ${functionName}() threw: ${(cause as Error)?.message ?? String(cause)}`;
   return new CherryError("E_CUSTOM_STORE", message, { cause });
 }
+
+/**
+ * The store is the user's module, built with the app and opened again after each rebuild of it;
+ * which module is `storageModule` (else the app module), so that key is its one input.
+ */
+export const descriptor = storeDescriptor({
+  name: "custom",
+  keys: ["session.storageModule"],
+  sharing: "processes",
+  userModule: true,
+  async open(config, exports = {}) {
+    const { storageModule } = config.session;
+    // The app module's default export is the app: only storageModule's can be the store.
+    const own = storageModule ? defaultStore(exports) : undefined;
+    const missing = missingCustomFunctions(exports);
+    if (missing.length === 0) return { store: new CustomStore(exports as unknown as CustomStoreFunctions) };
+    if (own) return { store: own };
+    const where = storageModule || config.server.appModule;
+    throw new CherryError(
+      "E_APP_BUILD",
+      `storageType = custom, but ${where} does not export ${missing.join(", ")}`,
+      {
+        hint: "export saveSessionData, loadSessionData and cleanUpOldSessions (the README's Sessions table), or set [session] storageModule to a module whose default export is a store: export default defineStore({ get, set, destroy })",
+      },
+    );
+  },
+  describe: (config, relative) =>
+    `the custom store of ${relative(config.session.storageModule || config.server.appModule)}`,
+});

@@ -4,6 +4,9 @@
  * mtime is the session's expiry, so a touch is one utimes() call and listing or purging needs a
  * stat, not a read. Writes go to a temp file in the same folder and are renamed over the old one,
  * so a reader (or a crash) never sees half a file.
+ *
+ * Longer than most files: the store and, at its end, its descriptor (what config check, reloads,
+ * `cherry init` and `cherry sessions` know of it: ./_descriptor.ts) stay together.
  */
 
 import { randomBytes } from "node:crypto";
@@ -15,6 +18,7 @@ import {
   lstatSync,
   opendirSync,
   openSync,
+  readdirSync,
   readFileSync,
   readSync,
   rmSync,
@@ -25,7 +29,8 @@ import { makeFolders } from "../../_folders.js";
 import { CherryError } from "../../errors.js";
 import { isSessionId, lockToken } from "../ids.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
-import { checkPrivateFolder } from "./_private.js";
+import { storeDescriptor } from "./_descriptor.js";
+import { checkPrivateFolder, privacyProblem } from "./_private.js";
 import { Unlinker } from "./_unlinker.js";
 
 const PREFIX = "session-";
@@ -333,3 +338,43 @@ function unavailable(message: string, cause: unknown): CherryError {
     cause,
   });
 }
+
+/** CherryPy 0.10's file store: `storageFileDir` is required with it and an error with any other. */
+export const descriptor = storeDescriptor({
+  name: "file",
+  keys: ["session.storageFileDir"],
+  exclusiveKeys: ["session.storageFileDir"],
+  sharing: "processes",
+  validate({ session }, { report, failed }) {
+    if (failed.has("session.storageFileDir")) return;
+    if (session.storageFileDir === "") {
+      report(
+        "session.storageType",
+        'the file store needs a folder (expected storageFileDir = <folder>, got "")',
+      );
+      return;
+    }
+    // Opening would refuse a folder other users could read or replace: said here, with the line.
+    const problem = privacyProblem("folder", session.storageFileDir, "file");
+    if (problem) report("session.storageFileDir", problem);
+  },
+  open: async ({ session }) => ({ store: new FileStore(session.storageFileDir) }),
+  writes: ({ session }) => ({ files: [], dirs: session.storageFileDir ? [session.storageFileDir] : [] }),
+  init: { lines: ["storageType = file", "storageFileDir = sessions"] },
+  describe: ({ session }, relative) => `the file store in ${relative(session.storageFileDir)}${path.sep}`,
+  admin: {
+    pathOf: (store: FileStore, id) => store.pathOf(id),
+    scanSize(store: FileStore) {
+      try {
+        return readdirSync(store.dir).length;
+      } catch {
+        return undefined;
+      }
+    },
+    leftAlone(store: FileStore) {
+      if (store.foreign.length === 0) return undefined;
+      const names = store.foreign.slice(0, 3).join(", ") + (store.foreign.length > 3 ? ", …" : "");
+      return `left alone ${store.foreign.length} file(s) in ${store.dir} not named like sessions: ${names}`;
+    },
+  },
+});

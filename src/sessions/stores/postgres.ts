@@ -7,7 +7,7 @@
  * left as it is; a value it cannot hold then fails its request with the key named (docs/contract.md §3
  * rule 6), never as an outage.
  */
-import pg from "pg";
+import type pg from "pg";
 import { redact, scrub, secretFragments } from "../../config/redact.js";
 import { CherryError } from "../../errors.js";
 import { lockToken } from "../ids.js";
@@ -19,6 +19,8 @@ import type {
   SessionStore,
   StoredSession,
 } from "../store.js";
+import { requireDriver, storeDescriptor } from "./_descriptor.js";
+import { checkUrlParses, checkUrlScheme, splitUrl } from "./_url.js";
 
 /**
  * Rows whose id has the shape of a session id (40 lowercase hex): listing, counting and purging
@@ -44,7 +46,8 @@ export class PostgresStore implements SessionStore {
   ) {}
 
   static async connect(options: PostgresStoreOptions): Promise<PostgresStore> {
-    const pool = new pg.Pool({
+    const { Pool } = requireDriver<typeof pg>("postgres", DRIVER);
+    const pool = new Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: 3000,
@@ -238,3 +241,32 @@ function refused(data: SessionData, cause?: unknown): CherryError {
 function quote(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
+
+const DRIVER = "pg";
+
+/**
+ * storageUrl's own query parameters, removed before the URL reaches the driver: `?schema=` (schema
+ * of the cherry_sessions table) and `?poolSize=` (connections per process, default 10).
+ */
+export const descriptor = storeDescriptor({
+  name: "postgres",
+  keys: ["session.storageUrl"],
+  driver: DRIVER,
+  sharing: "machines",
+  validate(config, ctx) {
+    checkUrlParses(config, ctx);
+    checkUrlScheme(config, ctx, "postgres", /^postgres(ql)?:\/\//, "postgres://user@host:port/db");
+  },
+  async open({ session }) {
+    const { url, own } = splitUrl(session.storageUrl, ["schema", "poolSize"]);
+    const poolSize = Number(own.poolSize);
+    const store = await PostgresStore.connect({
+      url,
+      schema: own.schema,
+      poolSize: Number.isInteger(poolSize) && poolSize > 0 ? poolSize : undefined,
+    });
+    return { store };
+  },
+  init: { lines: ["storageType = postgres", "storageUrl = postgres://postgres@127.0.0.1:5432/postgres"] },
+  describe: ({ session }) => `the postgres store at ${redact(session.storageUrl)}`,
+});

@@ -1,6 +1,8 @@
 import { LRUCache } from "lru-cache";
+import type { SessionConfig } from "../../config/types.js";
 import { CherryError } from "../../errors.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
+import { storeDescriptor } from "./_descriptor.js";
 import { estimateBytes } from "./_size.js";
 
 /** `[session] ramMaxSessions` and `ramMaxBytes`: what one process may hold before the least recently used go. */
@@ -140,3 +142,33 @@ function sizeOf(entry: Entry): number {
 
 /** The defaults of ramMaxSessions and ramMaxBytes (config/schema.ts documents them). */
 export const DEFAULT_RAM_LIMITS: RamLimits = { maxSessions: 50_000, maxBytes: 32 * 1024 * 1024 };
+
+/** The ram store's bounds from `[session] ramMaxSessions` and `ramMaxBytes`. */
+export function ramLimits(session: SessionConfig): RamLimits {
+  return { maxSessions: session.ramMaxSessions, maxBytes: session.ramMaxBytes };
+}
+
+/** Built from no key: RAM sessions survive every config edit that keeps storageType = ram. */
+export const descriptor = storeDescriptor({
+  name: "ram",
+  keys: [],
+  tune: {
+    keys: ["session.ramMaxSessions", "session.ramMaxBytes"],
+    apply(store: RamStore, config) {
+      store.limits = ramLimits(config.session);
+    },
+  },
+  sharing: "process",
+  validate(config, { report, sharedStores }) {
+    if (config.server.processPool > 1) {
+      report(
+        "server.processPool",
+        `RAM sessions do not work across processes (expected 1 with storageType = ram, got "${config.server.processPool}"); use one of ${sharedStores.join(", ")}`,
+      );
+    }
+  },
+  open: async (config) => ({ store: new RamStore(ramLimits(config.session)) }),
+  init: { lines: ["storageType = ram"] },
+  notAdministrable:
+    "RAM sessions live inside the running server process: nothing outside it can list or purge them",
+});

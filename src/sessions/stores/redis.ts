@@ -8,12 +8,16 @@
  * that alone cut throughput by three quarters). Commands on one connection are answered in order,
  * so one watchdog PING a second tells the same: when a PING stays unanswered for commandTimeoutMs,
  * the server is stuck, and the connection is replaced, which fails what waited on it (503s).
+ *
+ * A little over 300 lines: the store and, at its end, its descriptor (./_descriptor.ts) stay together.
  */
-import { createClient, type RedisClientType } from "redis";
+import type { RedisClientType } from "redis";
 import { redact, scrub, secretFragments } from "../../config/redact.js";
 import { CherryError } from "../../errors.js";
 import { isSessionId, lockToken } from "../ids.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
+import { requireDriver, storeDescriptor } from "./_descriptor.js";
+import { checkUrlParses, checkUrlScheme, splitUrl } from "./_url.js";
 
 export const REDIS_PREFIX = "cherry:sess:";
 const RELEASE =
@@ -32,6 +36,7 @@ export interface RedisStoreOptions {
 }
 
 const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
+const DRIVER = "redis";
 /**
  * Keys asked per SCAN page by ls and purge. Measured on 50,000 sessions: 1000 peaked at 142-147 MB
  * (each page's pipelined replies), 250 at 117 MB and was no slower.
@@ -39,6 +44,7 @@ const DEFAULT_COMMAND_TIMEOUT_MS = 5000;
 const SCAN_PAGE = 250;
 
 function newClient(options: RedisStoreOptions, onError: (error: Error) => void): RedisClientType {
+  const { createClient } = requireDriver<typeof import("redis")>("redis", DRIVER);
   const client: RedisClientType = createClient({
     url: options.url,
     disableOfflineQueue: true,
@@ -281,3 +287,32 @@ function describe(error: unknown): string {
   if (e?.errors?.length) return e.errors.map((x) => x.message).join("; ");
   return e?.code ?? e?.message ?? String(error);
 }
+
+/**
+ * storageUrl's own query parameters, removed before the URL reaches the driver: `?prefix=` (key
+ * prefix, default cherry:sess:, so several apps can share one server) and `?commandTimeout=` (ms
+ * without an answer after which the connection is deemed stuck and replaced, default 5000).
+ */
+export const descriptor = storeDescriptor({
+  name: "redis",
+  keys: ["session.storageUrl"],
+  driver: DRIVER,
+  sharing: "machines",
+  validate(config, ctx) {
+    checkUrlScheme(config, ctx, "redis", /^rediss?:\/\//, "redis://host:port[/db] or rediss://…");
+    // redis reads the path as the database number (`/0`); anything else is a password cut at a `/`.
+    checkUrlParses(config, ctx, /^\/?\d*$/);
+  },
+  async open({ session }) {
+    const { url, own } = splitUrl(session.storageUrl, ["prefix", "commandTimeout"]);
+    const timeout = Number(own.commandTimeout);
+    const store = await RedisStore.connect({
+      url,
+      prefix: own.prefix,
+      commandTimeoutMs: timeout > 0 ? timeout : undefined,
+    });
+    return { store };
+  },
+  init: { lines: ["storageType = redis", "storageUrl = redis://127.0.0.1:6379/0"] },
+  describe: ({ session }) => `the redis store at ${redact(session.storageUrl)}`,
+});

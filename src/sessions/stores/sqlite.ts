@@ -3,11 +3,15 @@
  * readers never wait for the writer, a busy timeout so several cherry processes can share the file,
  * the expiry indexed so a sweep is one DELETE. The database and its -wal and -shm files are 0600.
  */
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { CherryError } from "../../errors.js";
 import { lockToken } from "../ids.js";
 import type { PurgeOptions, PurgeResult, SessionListing, SessionStore, StoredSession } from "../store.js";
-import { preparePrivateFile } from "./_private.js";
+import { requireDriver, storeDescriptor } from "./_descriptor.js";
+import { preparePrivateFile, privacyProblem } from "./_private.js";
+
+/** The files SQLite keeps beside a database (its write-ahead log, shared memory, rollback journal). */
+export const SQLITE_COMPANIONS = ["-wal", "-shm", "-journal"];
 
 /**
  * Rows whose id has the shape of a session id (40 lowercase hex): listing, counting and purging
@@ -20,11 +24,12 @@ export class SqliteStore implements SessionStore {
   private readonly statements;
 
   constructor(readonly file: string) {
+    const Driver = requireDriver<typeof Database>("sqlite", DRIVER);
     try {
       // Created 0600 whatever the umask (the -wal and -shm files take its mode); refused when
       // another user could read or plant it (_private.ts).
       preparePrivateFile(file, "sqlite");
-      this.db = new Database(file);
+      this.db = new Driver(file);
       this.db.pragma("journal_mode = WAL");
       this.db.pragma("busy_timeout = 5000");
       this.db.pragma("synchronous = NORMAL");
@@ -135,3 +140,27 @@ export class SqliteStore implements SessionStore {
     if (this.db.open) this.db.close();
   }
 }
+
+const DRIVER = "better-sqlite3";
+
+export const descriptor = storeDescriptor({
+  name: "sqlite",
+  keys: ["session.storageFile"],
+  driver: DRIVER,
+  sharing: "processes",
+  validate({ session }, { report, failed }) {
+    // Opening would refuse a database other users could read or replace: said here, with the line.
+    if (session.storageFile === "" || failed.has("session.storageFile")) return;
+    const problem = privacyProblem("file", session.storageFile, "sqlite");
+    if (problem) report("session.storageFile", problem);
+  },
+  open: async ({ session }) => ({ store: new SqliteStore(session.storageFile) }),
+  writes: ({ session }) => ({
+    files: session.storageFile
+      ? ["", ...SQLITE_COMPANIONS].map((suffix) => session.storageFile + suffix)
+      : [],
+    dirs: [],
+  }),
+  init: { lines: ["storageType = sqlite", "storageFile = sessions.db"] },
+  describe: ({ session }, relative) => `the sqlite store ${relative(session.storageFile)}`,
+});

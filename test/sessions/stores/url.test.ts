@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { splitUrl } from "../../../src/sessions/stores/database.js";
+import { splitUrl } from "../../../src/sessions/stores/_url.js";
 
 describe("cherry's own storageUrl parameters", () => {
   it("are taken out before the URL reaches the driver, the driver's own are kept", () => {
