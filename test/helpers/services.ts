@@ -1,5 +1,5 @@
 /**
- * Redis, PostgreSQL and Chromium: present on CI and the dev machines, maybe not on a laptop. Tests
+ * Redis, PostgreSQL, MariaDB (or MySQL) and Chromium: present on CI and the dev machines, maybe not on a laptop. Tests
  * that need one skip with the reason when it is absent, and fail instead under
  * CHERRY_TEST_REQUIRE_SERVICES=1 (which .ci/run sets).
  */
@@ -11,6 +11,7 @@ import { describe, it } from "vitest";
 export const REQUIRE_SERVICES = process.env.CHERRY_TEST_REQUIRE_SERVICES === "1";
 export const REDIS_URL = process.env.CHERRY_TEST_REDIS_URL ?? "redis://127.0.0.1:6379/0";
 export const POSTGRES_URL = process.env.CHERRY_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const MYSQL_URL = process.env.CHERRY_TEST_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test";
 
 export interface Service {
   available: boolean;
@@ -50,6 +51,17 @@ export const postgres = async (): Promise<Service> => {
     return { available: false, reason: `${POSTGRES_URL}: ${(error as Error).message}` };
   } finally {
     await client.end().catch(() => undefined);
+  }
+};
+export const mysql = async (): Promise<Service> => {
+  const { createConnection } = await import("mysql2/promise");
+  try {
+    const connection = await createConnection({ uri: MYSQL_URL, connectTimeout: 1500 });
+    await connection.query("SELECT 1");
+    await connection.end();
+    return { available: true, reason: "" };
+  } catch (error) {
+    return { available: false, reason: `${MYSQL_URL}: ${(error as Error).message}` };
   }
 };
 export const chromium = async (): Promise<Service & { path?: string }> => {
@@ -97,8 +109,11 @@ export const testRedisUrl = (tag: string): string => `${REDIS_URL}?prefix=cherry
 /** storageUrl of the shared PostgreSQL in the test namespace `tag` (what dropTestNamespace removes). */
 export const testPostgresUrl = (tag: string): string => `${POSTGRES_URL}?schema=cherry_test_${ns(tag)}`;
 
+/** storageUrl of the shared MariaDB/MySQL in the test namespace `tag`: its own table (what dropTestNamespace removes). */
+export const testMysqlUrl = (tag: string): string => `${MYSQL_URL}?table=cherry_test_${ns(tag)}`;
+
 /**
- * `[session]` lines for the redis and postgres stores in the namespace `tag`, for each service that
+ * `[session]` lines for the redis, postgres and mysql stores in the namespace `tag`, for each service that
  * is up (or required: absent, it then fails loudly); an absent one is left out with a warning.
  */
 export async function sharedStores(tag: string, what: string): Promise<Record<string, string>> {
@@ -114,10 +129,13 @@ export async function sharedStores(tag: string, what: string): Promise<Record<st
   return stores;
 }
 
-/** Removes what a test left in the shared services under its tag: Redis keys `cherry-test:<tag>:*`, schema `cherry_test_<tag>`. */
+/**
+ * Removes what a test left in the shared services under its tag: Redis keys `cherry-test:<tag>:*`,
+ * schema `cherry_test_<tag>`, tables `cherry_test_<tag>` and `cherry_test_<tag>_locks`.
+ */
 export async function dropTestNamespace(
   tag: string,
-  which: { redis?: boolean; postgres?: boolean },
+  which: { redis?: boolean; postgres?: boolean; mysql?: boolean },
 ): Promise<void> {
   if (which.redis) {
     const { createClient } = await import("redis");
@@ -134,4 +152,13 @@ export async function dropTestNamespace(
     await admin.query(`DROP SCHEMA IF EXISTS cherry_test_${ns(tag)} CASCADE`);
     await admin.end();
   }
+  if (which.mysql) await dropMysqlTables(`cherry_test_${ns(tag)}`);
+}
+
+/** Drops a session table of the shared MariaDB/MySQL and its lock table. */
+export async function dropMysqlTables(table: string): Promise<void> {
+  const { createConnection } = await import("mysql2/promise");
+  const admin = await createConnection({ uri: MYSQL_URL });
+  await admin.query(`DROP TABLE IF EXISTS \`${table}\`, \`${table}_locks\``);
+  await admin.end();
 }

@@ -1,0 +1,462 @@
+/**
+ * MySQL 8 and MariaDB 10.6+ through mysql2's connection pool, with parameterised statements only.
+ * Longer than most stores: it also adopts the CherryPy HowTo's own table (below), which no other
+ * store has to.
+ *
+ * The table is the HowTo's (§16.8): `session_data(sessionId, sessionData, expirationTime)`, so a
+ * reader of the HowTo recognises it. cherry creates it with the id as primary key, the data as JSON
+ * text in a `LONGTEXT` utf8mb4 column with a binary collation (kept byte for byte; MySQL's `JSON`
+ * type would reformat it, and the manager compares that text to judge changes), and the expiry as
+ * epoch seconds, as in the HowTo, with milliseconds as three decimals, indexed for sweeps.
+ *
+ * A table made exactly as the HowTo shows (`varchar(50)`, `text`, `int unsigned`, no key) is used as
+ * it is: cherry adds the primary key and the expiry index it needs (saying so once), writes whole
+ * seconds (rounded up), and escapes non-ASCII characters in the JSON when the column's character set
+ * is not utf8mb4, so every string still round-trips. Where using a table would mean changing a
+ * column or removing rows (an id column too short, duplicate ids, a missing column), cherry refuses
+ * with the statement to run instead of altering the user's table.
+ *
+ * Locks across processes and machines are rows of `<table>_locks` (a MEMORY table: no disk write per
+ * lock, and its rows vanish with a server restart together with the connections of their holders),
+ * taken with INSERT IGNORE and taken over only once expired by the server's clock. GET_LOCK and
+ * SELECT … FOR UPDATE were not used: both belong to one connection, so every request waiting on a
+ * session would hold a pooled connection for its whole handler, and a pool of ten would serve ten
+ * sessions at a time.
+ */
+import mysql from "mysql2/promise";
+import { redact, scrub, secretFragments } from "../../config/redact.js";
+import { CherryError } from "../../errors.js";
+import { lockToken } from "../ids.js";
+import type {
+  PurgeOptions,
+  PurgeResult,
+  SessionData,
+  SessionListing,
+  SessionStore,
+  StoredSession,
+} from "../store.js";
+
+export interface MysqlStoreOptions {
+  /**
+   * mysql://user:password@host:3306/db. cherry's own query parameters are removed before mysql2
+   * reads the rest: `?table=` (default session_data), `?poolSize=` (connections per process,
+   * default 10) and `?queryTimeout=` (ms a statement may take before its connection is deemed
+   * stuck and dropped, default 5000).
+   */
+  url: string;
+  /** Overrides `?table=`. */
+  table?: string;
+  /** Overrides `?poolSize=`. */
+  poolSize?: number;
+  /** Where the one-time notice of an adopted HowTo table goes; default stderr. */
+  onNotice?(message: string): void;
+}
+
+/** Rows whose id has a session id's shape, compared byte for byte whatever the column's collation. */
+const IS_SESSION = "sessionId REGEXP '^[0-9a-f]{40}$' AND CAST(sessionId AS BINARY) = LOWER(sessionId)";
+/** Errors about the value, not the server: they fail their request (500), never as an outage. */
+const VALUE_ERRORS = new Set([
+  "ER_DATA_TOO_LONG",
+  "ER_TRUNCATED_WRONG_VALUE_FOR_FIELD",
+  "ER_NET_PACKET_TOO_LARGE",
+]);
+/**
+ * Whether a row's text is JSON. MariaDB's JSON_VALID refuses an escaped unpaired surrogate
+ * (`"\ud800"`), which JSON.stringify writes and JSON.parse reads: those escapes are made ordinary
+ * (`\u0800`) first, a change that keeps valid text valid and invalid text invalid.
+ */
+const READABLE = "JSON_VALID(REPLACE(REPLACE(sessionData, '\\\\ud', '\\\\u0'), '\\\\uD', '\\\\u0'))";
+const PAGE = 5000;
+
+/** What the store learnt about its table when it opened. */
+interface Shape {
+  /** expirationTime holds whole seconds (the HowTo's int unsigned). */
+  wholeSeconds: boolean;
+  /** sessionData cannot hold every character: non-ASCII is written as \u escapes. */
+  asciiOnly: boolean;
+  /** Bytes sessionData holds (text: 65,535). */
+  maxBytes: number;
+}
+
+export class MysqlStore implements SessionStore {
+  private constructor(
+    private readonly pool: mysql.Pool,
+    private readonly url: string,
+    private readonly table: string,
+    private readonly locks: string,
+    private readonly shape: Shape,
+    private readonly timeout: number,
+  ) {}
+
+  static async connect(options: MysqlStoreOptions): Promise<MysqlStore> {
+    const { url, own } = ownParams(options.url);
+    const name = options.table ?? own.table ?? "session_data";
+    const poolSize = options.poolSize ?? positive(own.poolSize) ?? 10;
+    const timeout = positive(own.queryTimeout) ?? 5000;
+    const pool = mysql.createPool({
+      uri: url,
+      connectionLimit: poolSize,
+      maxIdle: poolSize,
+      connectTimeout: 3000,
+      enableKeepAlive: true,
+      decimalNumbers: true,
+      charset: "utf8mb4",
+    });
+    // Strict: a value that does not fit fails instead of being cut; UTC: lock expiry by the
+    // server's clock never meets a daylight-saving hour twice.
+    pool.pool.on("connection", (connection) => {
+      connection.query(
+        "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', time_zone = '+00:00'",
+        () => undefined,
+      );
+    });
+    const table = quote(name);
+    const locks = quote(`${name}_locks`);
+    let shape: Shape;
+    try {
+      shape = await prepare(
+        pool,
+        name,
+        options.onNotice ?? ((m) => process.stderr.write(`[cherry] [store:mysql] ${m}\n`)),
+      );
+    } catch (error) {
+      await pool.end().catch(() => undefined);
+      if (error instanceof CherryError) throw error;
+      throw unavailable(options.url, error, "cannot use");
+    }
+    return new MysqlStore(pool, options.url, table, locks, shape, timeout);
+  }
+
+  /** One statement through the pool; a server or connection failure is E_STORE_UNAVAILABLE naming the URL. */
+  private async run<T extends mysql.RowDataPacket[] | mysql.ResultSetHeader>(
+    sql: string,
+    params: (string | number)[],
+    session?: StoredSession,
+  ): Promise<T> {
+    try {
+      const [result] = await this.pool.execute<T>({ sql, timeout: this.timeout }, params);
+      return result;
+    } catch (error) {
+      const code = (error as { code?: string; sqlState?: string }).code ?? "";
+      if (session && (VALUE_ERRORS.has(code) || (error as { sqlState?: string }).sqlState?.startsWith("22")))
+        throw refused(session.data, (error as Error).message, error);
+      throw unavailable(this.url, error, "lost");
+    }
+  }
+
+  /** The text to write and the expiry value of the column's unit. */
+  private row(session: StoredSession): [string, number] {
+    let json = session.json ?? JSON.stringify(session.data);
+    if (this.shape.asciiOnly)
+      json = json.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+    const bytes = Buffer.byteLength(json);
+    if (bytes > this.shape.maxBytes)
+      throw refused(
+        session.data,
+        `the session is ${bytes} bytes, over the ${this.shape.maxBytes} its sessionData column holds`,
+      );
+    return [json, this.seconds(session.expiresAt)];
+  }
+
+  private seconds(ms: number): number {
+    return this.shape.wholeSeconds ? Math.ceil(ms / 1000) : Math.round(ms) / 1000;
+  }
+
+  async get(id: string): Promise<StoredSession | undefined> {
+    const rows = await this.run<mysql.RowDataPacket[]>(
+      `SELECT sessionData AS text, expirationTime * 1000 AS expires FROM ${this.table} WHERE sessionId = ? AND CAST(sessionId AS BINARY) = ?`,
+      [id, id],
+    );
+    const row = rows[0];
+    if (!row) return undefined;
+    let data: unknown;
+    try {
+      data = JSON.parse(row.text);
+    } catch {
+      return undefined;
+    }
+    if (typeof data !== "object" || data === null) return undefined;
+    // Escaped text differs from what the manager serialises: let it serialise again to compare.
+    return {
+      data: data as SessionData,
+      expiresAt: Number(row.expires),
+      json: this.shape.asciiOnly ? undefined : row.text,
+    };
+  }
+
+  async set(id: string, session: StoredSession): Promise<void> {
+    const [json, expires] = this.row(session);
+    // VALUES() rather than MySQL 8.0.19's row alias, which MariaDB does not read.
+    await this.run(
+      `INSERT INTO ${this.table} (sessionId, sessionData, expirationTime) VALUES (?, ?, ?)
+       ON DUPLICATE KEY UPDATE sessionData = VALUES(sessionData), expirationTime = VALUES(expirationTime)`,
+      [id, json, expires],
+      session,
+    );
+  }
+
+  /** UPDATE counts rows found, not changed (mysql2 connects with FOUND_ROWS): an unchanged row is there. */
+  async update(id: string, session: StoredSession): Promise<boolean> {
+    const [json, expires] = this.row(session);
+    const result = await this.run<mysql.ResultSetHeader>(
+      `UPDATE ${this.table} SET sessionData = ?, expirationTime = ? WHERE sessionId = ? AND CAST(sessionId AS BINARY) = ?`,
+      [json, expires, id, id],
+      session,
+    );
+    return result.affectedRows > 0;
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.run(`DELETE FROM ${this.table} WHERE sessionId = ? AND CAST(sessionId AS BINARY) = ?`, [
+      id,
+      id,
+    ]);
+  }
+
+  async touch(id: string, expiresAt: number): Promise<void> {
+    await this.run(
+      `UPDATE ${this.table} SET expirationTime = ? WHERE sessionId = ? AND CAST(sessionId AS BINARY) = ?`,
+      [this.seconds(expiresAt), id, id],
+    );
+  }
+
+  async *list(): AsyncIterable<SessionListing> {
+    // Keyset pagination on the primary key: 100,000 rows never sit in memory at once.
+    let after = "";
+    for (;;) {
+      const rows = await this.run<mysql.RowDataPacket[]>(
+        `SELECT sessionId AS id, expirationTime * 1000 AS expires, LENGTH(sessionData) AS bytes
+         FROM ${this.table} WHERE sessionId > ? AND ${IS_SESSION} ORDER BY sessionId LIMIT ${PAGE}`,
+        [after],
+      );
+      for (const row of rows) yield { id: row.id, expiresAt: Number(row.expires), bytes: Number(row.bytes) };
+      if (rows.length < PAGE) return;
+      after = rows[rows.length - 1].id;
+    }
+  }
+
+  /** A sweep removes expired rows and rows that hold no JSON; `all` removes every session row. */
+  async purge({ now, all, dryRun }: PurgeOptions): Promise<PurgeResult> {
+    const doomed = all ? "TRUE" : `(expirationTime <= ? OR NOT ${READABLE})`;
+    const params = all ? [] : [now / 1000];
+    const [counts] = await this.run<mysql.RowDataPacket[]>(
+      `SELECT COUNT(*) AS total, COALESCE(SUM(${doomed}), 0) AS doomed, COALESCE(SUM(NOT ${READABLE}), 0) AS bad
+       FROM ${this.table} WHERE ${IS_SESSION}`,
+      params,
+    );
+    const removed = dryRun
+      ? Number(counts.doomed)
+      : (
+          await this.run<mysql.ResultSetHeader>(
+            `DELETE FROM ${this.table} WHERE ${doomed} AND ${IS_SESSION}`,
+            params,
+          )
+        ).affectedRows;
+    const total = Number(counts.total);
+    return { removed, kept: Math.max(0, total - removed), unreadable: all ? 0 : Number(counts.bad) };
+  }
+
+  /** A lock row: inserted when free, taken over only once its holder's ttl ran out by the server's clock. */
+  async tryLock(id: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+    const token = lockToken();
+    const expiry = "ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000) + ?";
+    const inserted = await this.run<mysql.ResultSetHeader>(
+      `INSERT IGNORE INTO ${this.locks} (sessionId, token, expiresAt) VALUES (?, ?, ${expiry})`,
+      [id, token, ttlMs],
+    );
+    if (inserted.affectedRows === 0) {
+      const taken = await this.run<mysql.ResultSetHeader>(
+        `UPDATE ${this.locks} SET token = ?, expiresAt = ${expiry} WHERE sessionId = ? AND expiresAt < ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000)`,
+        [token, ttlMs, id],
+      );
+      if (taken.affectedRows === 0) return undefined;
+    }
+    return async () => {
+      await this.run(`DELETE FROM ${this.locks} WHERE sessionId = ? AND token = ?`, [id, token]).catch(
+        () => undefined,
+      );
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+interface Column {
+  name: string;
+  type: string;
+  length: number | null;
+  bytes: number | null;
+  charset: string | null;
+}
+
+/**
+ * Creates the tables, or checks and adopts an existing session table; serialised across processes
+ * by GET_LOCK (one connection holds it for the whole setup, which is what GET_LOCK is for).
+ */
+async function prepare(pool: mysql.Pool, name: string, notice: (message: string) => void): Promise<Shape> {
+  const connection = await pool.getConnection();
+  const table = quote(name);
+  try {
+    const [[db]] = await connection.query<mysql.RowDataPacket[]>("SELECT DATABASE() AS name");
+    if (!db.name) throw refusal(name, "the URL names no database (expected mysql://user@host:3306/DATABASE)");
+    await connection.query("SELECT GET_LOCK(?, 10)", [`cherry_setup_${db.name}`.slice(0, 64)]);
+    await connection.query(
+      `CREATE TABLE IF NOT EXISTS ${table} (
+         sessionId VARCHAR(50) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+         sessionData LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
+         expirationTime DECIMAL(15,3) NOT NULL,
+         INDEX ${quote(`${name}_expirationTime`)} (expirationTime)
+       ) ENGINE=InnoDB`,
+    );
+    await connection.query(
+      `CREATE TABLE IF NOT EXISTS ${quote(`${name}_locks`)} (
+         sessionId CHAR(40) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+         token CHAR(24) CHARACTER SET ascii NOT NULL,
+         expiresAt BIGINT NOT NULL
+       ) ENGINE=MEMORY`,
+    );
+    const [columns] = await connection.query<mysql.RowDataPacket[]>(
+      `SELECT COLUMN_NAME AS name, DATA_TYPE AS type, CHARACTER_MAXIMUM_LENGTH AS length,
+              CHARACTER_OCTET_LENGTH AS bytes, CHARACTER_SET_NAME AS charset
+       FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
+      [name],
+    );
+    const shape = checkColumns(name, columns as Column[]);
+    await addKeys(connection, name, notice);
+    return shape;
+  } finally {
+    await connection.query("SELECT RELEASE_ALL_LOCKS()").catch(() => undefined);
+    connection.release();
+  }
+}
+
+const TEXT_TYPES = new Set(["char", "varchar", "tinytext", "text", "mediumtext", "longtext", "json"]);
+const NUMBER_TYPES = new Set(["int", "bigint", "mediumint", "decimal", "double", "float"]);
+
+/** The table's shape, or a refusal naming the column cherry would have to change. */
+function checkColumns(name: string, columns: Column[]): Shape {
+  const column = (wanted: string) => columns.find((c) => c.name.toLowerCase() === wanted.toLowerCase());
+  const id = column("sessionId");
+  const data = column("sessionData");
+  const expiry = column("expirationTime");
+  if (!id || !data || !expiry)
+    throw refusal(
+      name,
+      `it has no ${[!id && "sessionId", !data && "sessionData", !expiry && "expirationTime"].filter(Boolean).join(", ")} column: it is not a session table (set ?table= to another name)`,
+    );
+  if (!["char", "varchar"].includes(id.type) || (id.length ?? 0) < 40)
+    throw refusal(
+      name,
+      `sessionId is ${id.type}(${id.length}): a session id has 40 characters`,
+      `ALTER TABLE ${quote(name)} MODIFY sessionId VARCHAR(50) NOT NULL`,
+    );
+  if (!TEXT_TYPES.has(data.type)) throw refusal(name, `sessionData is ${data.type}, not text`);
+  if (!NUMBER_TYPES.has(expiry.type))
+    throw refusal(name, `expirationTime is ${expiry.type}, not a number of seconds`);
+  return {
+    wholeSeconds: !["decimal", "double", "float"].includes(expiry.type),
+    asciiOnly: data.type !== "json" && data.charset !== "utf8mb4",
+    maxBytes: Math.min(Number(data.bytes ?? 2 ** 32 - 1), 2 ** 32 - 1),
+  };
+}
+
+/**
+ * The HowTo's table has no key: cherry needs sessionId unique (saves are upserts) and the expiry
+ * indexed (sweeps). Adding both changes no row, so it is done, once, with a notice; duplicate ids
+ * would mean deleting rows, so that is refused.
+ */
+async function addKeys(
+  connection: mysql.PoolConnection,
+  name: string,
+  notice: (message: string) => void,
+): Promise<void> {
+  const [indexes] = await connection.query<mysql.RowDataPacket[]>(
+    `SELECT INDEX_NAME AS name, COLUMN_NAME AS col, SEQ_IN_INDEX AS seq, NON_UNIQUE AS nonUnique
+     FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
+    [name],
+  );
+  const columnsOf = (index: string) =>
+    indexes.filter((i) => i.name === index).map((i) => String(i.col).toLowerCase());
+  const names = [...new Set(indexes.map((i) => String(i.name)))];
+  const unique = names.some(
+    (n) => indexes.find((i) => i.name === n)?.nonUnique === 0 && columnsOf(n).join() === "sessionid",
+  );
+  const sweepable = indexes.some(
+    (i) => String(i.col).toLowerCase() === "expirationtime" && Number(i.seq) === 1,
+  );
+  if (unique && sweepable) return;
+  const table = quote(name);
+  const added: string[] = [];
+  if (!unique) {
+    const [dupes] = await connection.query<mysql.RowDataPacket[]>(
+      `SELECT COUNT(*) AS n FROM (SELECT sessionId FROM ${table} GROUP BY sessionId HAVING COUNT(*) > 1) AS d`,
+    );
+    if (Number(dupes[0].n) > 0)
+      throw refusal(
+        name,
+        `${dupes[0].n} sessionId value(s) appear in several rows, so it cannot get the primary key cherry needs (cherry does not delete your rows)`,
+        `DELETE the duplicates, then ALTER TABLE ${table} ADD PRIMARY KEY (sessionId)`,
+      );
+    await connection.query(`ALTER TABLE ${table} ADD PRIMARY KEY (sessionId)`);
+    added.push("PRIMARY KEY (sessionId)");
+  }
+  if (!sweepable) {
+    await connection.query(
+      `ALTER TABLE ${table} ADD INDEX ${quote(`${name}_expirationTime`)} (expirationTime)`,
+    );
+    added.push("an index on expirationTime");
+  }
+  notice(
+    `table ${name} has the CherryPy HowTo's shape: added ${added.join(" and ")}; its columns and rows are kept as they are`,
+  );
+}
+
+function refusal(name: string, why: string, fix?: string): CherryError {
+  return new CherryError("E_STORE_UNSUPPORTED", `[store:mysql] cannot use table ${name}: ${why}`, {
+    hint: fix
+      ? `cherry does not alter your table; run ${fix}, or set ?table= to a new name`
+      : "set ?table= in [session] storageUrl to a new name, and cherry creates it",
+  });
+}
+
+function unavailable(url: string, error: unknown, verb: string): CherryError {
+  const e = error as NodeJS.ErrnoException & { errors?: Error[] };
+  const why = e?.errors?.length
+    ? e.errors.map((x) => x.message).join("; ")
+    : e?.message || String(e?.code ?? error);
+  return new CherryError(
+    "E_STORE_UNAVAILABLE",
+    `[store:mysql] ${verb} ${redact(url)}: ${scrub(why, secretFragments(url))}`,
+    { cause: error, hint: "is MySQL or MariaDB running? check [session] storageUrl" },
+  );
+}
+
+/** E_SESSION_VALUE naming the first key of the session (the largest, when it was about size). */
+function refused(data: SessionData, why: string, cause?: unknown): CherryError {
+  const sizes = Object.entries(data).map(([k, v]) => [k, (JSON.stringify(v) ?? "").length] as const);
+  const key = sizes.sort((a, b) => b[1] - a[1])[0]?.[0];
+  const what = key === undefined ? "a session value" : `session value ${JSON.stringify(key)}`;
+  return new CherryError("E_SESSION_VALUE", `${what} cannot be stored: ${why}`, { cause });
+}
+
+/** The URL without cherry's own query parameters, and their values. */
+function ownParams(raw: string): { url: string; own: Record<string, string | undefined> } {
+  const parsed = new URL(raw);
+  const own: Record<string, string | undefined> = {};
+  for (const param of ["table", "poolSize", "queryTimeout"]) {
+    own[param] = parsed.searchParams.get(param) ?? undefined;
+    parsed.searchParams.delete(param);
+  }
+  return { url: parsed.toString(), own };
+}
+
+function positive(value: string | undefined): number | undefined {
+  const n = Number(value);
+  return value !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+function quote(name: string): string {
+  return `\`${name.replace(/`/g, "``")}\``;
+}
