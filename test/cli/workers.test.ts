@@ -1,6 +1,6 @@
 /**
  * Scaling past one process: several workers (node:cluster) on one store, and two separate servers
- * sharing Redis or PostgreSQL as a load balancer would send them a client's requests.
+ * sharing Redis, PostgreSQL or MySQL as a load balancer would send them a client's requests.
  */
 import { randomBytes } from "node:crypto";
 import path from "node:path";
@@ -30,7 +30,13 @@ const STORES: Record<string, string> = {
   ...(await sharedStores(tag, "workers")),
 };
 
-afterAll(() => dropTestNamespace(tag, { redis: Boolean(STORES.redis), postgres: Boolean(STORES.postgres) }));
+afterAll(() =>
+  dropTestNamespace(tag, {
+    redis: Boolean(STORES.redis),
+    postgres: Boolean(STORES.postgres),
+    mysql: Boolean(STORES.mysql),
+  }),
+);
 
 async function hammer(urls: string[], cookie: string, total: number, connections: number): Promise<number> {
   let sent = 0;
@@ -98,7 +104,7 @@ describe.each(Object.keys(STORES))("4 workers x 50 connections on one session: %
   }, 60_000);
 });
 
-describe.each(Object.keys(STORES).filter((s) => s === "redis" || s === "postgres"))(
+describe.each(Object.keys(STORES).filter((s) => s === "redis" || s === "postgres" || s === "mysql"))(
   "two servers sharing %s",
   (store) => {
     it("keep one consistent session when a client alternates between them", async () => {

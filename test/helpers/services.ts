@@ -121,6 +121,7 @@ export async function sharedStores(tag: string, what: string): Promise<Record<st
   for (const [name, probe, line] of [
     ["redis", redis, `storageType = redis\nstorageUrl = ${testRedisUrl(tag)}`],
     ["postgres", postgres, `storageType = postgres\nstorageUrl = ${testPostgresUrl(tag)}`],
+    ["mysql", mysql, `storageType = mysql\nstorageUrl = ${testMysqlUrl(tag)}`],
   ] as const) {
     const service = await probe();
     if (service.available || REQUIRE_SERVICES) stores[name] = line;

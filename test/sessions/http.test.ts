@@ -50,7 +50,13 @@ const run = `t${randomBytes(4).toString("hex")}`;
 // Services absent on a laptop: those stores are left out with a note (required on CI, where they fail loudly).
 Object.assign(STORES, await sharedStores(run, "sessions over HTTP"));
 
-afterAll(() => dropTestNamespace(run, { redis: Boolean(STORES.redis), postgres: Boolean(STORES.postgres) }));
+afterAll(() =>
+  dropTestNamespace(run, {
+    redis: Boolean(STORES.redis),
+    postgres: Boolean(STORES.postgres),
+    mysql: Boolean(STORES.mysql),
+  }),
+);
 
 let app: TestApp | undefined;
 afterEach(async () => {

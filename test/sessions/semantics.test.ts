@@ -94,7 +94,13 @@ const STORES: Record<string, string> = {
 };
 const run = `s${randomBytes(4).toString("hex")}`;
 Object.assign(STORES, await sharedStores(run, "session semantics"));
-afterAll(() => dropTestNamespace(run, { redis: Boolean(STORES.redis), postgres: Boolean(STORES.postgres) }));
+afterAll(() =>
+  dropTestNamespace(run, {
+    redis: Boolean(STORES.redis),
+    postgres: Boolean(STORES.postgres),
+    mysql: Boolean(STORES.mysql),
+  }),
+);
 
 let app: TestApp | undefined;
 afterEach(async () => {

@@ -140,7 +140,7 @@ export class MysqlStore implements SessionStore {
       const code = (error as { code?: string; sqlState?: string }).code ?? "";
       if (session && (VALUE_ERRORS.has(code) || (error as { sqlState?: string }).sqlState?.startsWith("22")))
         throw refused(session.data, (error as Error).message, error);
-      throw unavailable(this.url, error, "lost");
+      throw unavailable(this.url, error);
     }
   }
 
@@ -421,14 +421,14 @@ function refusal(name: string, why: string, fix?: string): CherryError {
   });
 }
 
-function unavailable(url: string, error: unknown, verb: string): CherryError {
+function unavailable(url: string, error: unknown, verb?: string): CherryError {
   const e = error as NodeJS.ErrnoException & { errors?: Error[] };
   const why = e?.errors?.length
     ? e.errors.map((x) => x.message).join("; ")
     : e?.message || String(e?.code ?? error);
   return new CherryError(
     "E_STORE_UNAVAILABLE",
-    `[store:mysql] ${verb} ${redact(url)}: ${scrub(why, secretFragments(url))}`,
+    `[store:mysql] ${verb ? `${verb} ` : ""}${redact(url)}: ${scrub(why, secretFragments(url))}`,
     { cause: error, hint: "is MySQL or MariaDB running? check [session] storageUrl" },
   );
 }
