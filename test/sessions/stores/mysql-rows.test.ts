@@ -2,14 +2,17 @@
  * What requests do to the rows of the mysql store's table, read back with a separate connection: a
  * forged session id, well-formed or not, never creates, reads as a session, moves or rewrites a row
  * (docs/contract.md §3 rules 1-2), and a value with U+0000 or an unpaired surrogate is stored and read
- * back exactly.
+ * back exactly. `cherry sessions ls/show/purge` list and remove session rows only.
  */
 import { randomBytes } from "node:crypto";
 import mysql from "mysql2/promise";
 import { afterAll, expect, it } from "vitest";
 import { newSessionId } from "../../../src/sessions/ids.js";
+import { MysqlStore } from "../../../src/sessions/stores/mysql.js";
 import { Client, serveApp } from "../../helpers/app.js";
+import { cherry } from "../../helpers/cli.js";
 import { describeWithService, dropMysqlTables, MYSQL_URL, mysql as mariadb } from "../../helpers/services.js";
+import { tempDir } from "../../helpers/tmp.js";
 
 const APP = `export default class Root {
   index(request) { const n = request.sessionMap.get("n", 0) + 1; request.sessionMap.set("n", n); return String(n); }
@@ -89,6 +92,40 @@ describeWithService("mysql rows under requests", await mariadb(), () => {
     } finally {
       await db.end();
       await app.close();
+    }
+  });
+
+  it("cherry sessions ls, show and purge work on session rows only", async () => {
+    const admin = `${table}_admin`;
+    const store = await MysqlStore.connect({ url: MYSQL_URL, table: admin });
+    const db = await mysql.createConnection({ uri: MYSQL_URL });
+    const dir = tempDir({
+      "RootServer.cfg": `[session]\nstorageType = mysql\nstorageUrl = ${MYSQL_URL}?table=${admin}\n`,
+    });
+    try {
+      const [live, dead, bad] = [newSessionId(), newSessionId(), newSessionId()];
+      await store.set(live, { data: { user: "ada" }, expiresAt: Date.now() + 3_600_000 });
+      await store.set(dead, { data: { user: "bob" }, expiresAt: Date.now() - 1000 });
+      await store.set(bad, { data: { user: "eve" }, expiresAt: Date.now() + 3_600_000 });
+      await db.execute(`UPDATE ${admin} SET sessionData = '{"user": ' WHERE sessionId = ?`, [bad]);
+      await db.execute(`INSERT INTO ${admin} VALUES ('ratelimit:1.2.3.4', '17', 0)`);
+      const ls = await cherry(["sessions", "ls", "--json"], { cwd: dir });
+      expect(ls.exitCode, ls.stderr).toBe(0);
+      expect(
+        JSON.parse(ls.stdout)
+          .map((r: { id: string }) => r.id)
+          .sort(),
+      ).toEqual([live, dead, bad].sort());
+      const show = await cherry(["sessions", "show", live, "--json"], { cwd: dir });
+      expect(JSON.parse(show.stdout)).toMatchObject({ id: live, expired: false, data: { user: "ada" } });
+      const purge = await cherry(["sessions", "purge", "--json"], { cwd: dir });
+      expect(JSON.parse(purge.stdout)).toEqual({ removed: 2, kept: 1, unreadable: 1 });
+      const [left] = await db.query<mysql.RowDataPacket[]>(`SELECT sessionId FROM ${admin} ORDER BY 1`);
+      expect(left.map((r) => r.sessionId).sort()).toEqual([live, "ratelimit:1.2.3.4"].sort());
+    } finally {
+      await store.close();
+      await db.end();
+      await dropMysqlTables(admin);
     }
   });
 });
