@@ -53,23 +53,27 @@ const OUT =
     ? { md: "RESULTS-quick.md", dir: "results/quick" }
     : { md: "RESULTS.md", dir: "results" };
 
-const SESSION_CONTENDERS = quick
-  ? ["express-session MemoryStore", "cherry ram", "cherry file"]
-  : [
-      "node:http",
-      "Map session (hand-written)",
-      "express-session MemoryStore",
-      "express-session + session-file-store",
-      "express-session + connect-redis",
-      "express-session + better-sqlite3 store",
-      "cookie-session",
-      "cherry ram",
-      "cherry file",
-      "cherry cookie",
-      "cherry sqlite",
-      "cherry redis",
-      "cherry postgres",
-    ];
+// A quick run's short list, unless --contenders names others.
+const SESSION_CONTENDERS =
+  quick && !picked
+    ? ["express-session MemoryStore", "cherry ram", "cherry file"]
+    : [
+        "node:http",
+        "Map session (hand-written)",
+        "express-session MemoryStore",
+        "express-session + session-file-store",
+        "express-session + connect-redis",
+        "express-session + better-sqlite3 store",
+        "express-session + express-mysql-session",
+        "cookie-session",
+        "cherry ram",
+        "cherry file",
+        "cherry cookie",
+        "cherry sqlite",
+        "cherry redis",
+        "cherry postgres",
+        "cherry mysql",
+      ];
 
 const results = {};
 const started = Date.now();
@@ -114,8 +118,10 @@ if (wanted("purge")) {
   results.purge = await purgeScenario({ sessions: P.purgeSessions, log });
 }
 if (wanted("admin")) {
-  log(`ls and purge on ${P.purgeSessions.toLocaleString("en-US")} sqlite, redis and postgres sessions`);
-  results.admin = await databaseAdminScenario({ sessions: P.purgeSessions, log });
+  log(
+    `ls and purge on ${P.purgeSessions.toLocaleString("en-US")} sqlite, redis, postgres and mysql sessions`,
+  );
+  results.admin = await databaseAdminScenario({ sessions: P.purgeSessions, log, picked });
 }
 if (wanted("parse")) {
   log(`parsing 1 MiB bodies of hostile shapes (${P.parseTrials} trials each)`);

@@ -1,11 +1,11 @@
-// `cherry sessions ls --json` and `purge` on N sqlite, Redis and PostgreSQL sessions, half expired.
+// `cherry sessions ls --json` and `purge` on N sqlite, Redis, PostgreSQL and MySQL sessions, half expired.
 // Each store is filled directly, in bulk, in the layout cherry's store creates, then the CLI runs against it as a user would run it.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { available, POSTGRES_URL, REDIS_URL, ROOT } from "./servers.mjs";
+import { available, dropMysql, MYSQL_URL, POSTGRES_URL, REDIS_URL, ROOT } from "./servers.mjs";
 import { timedNode } from "./timed.mjs";
 
 const CLI = path.join(ROOT, "bin/cherry.js");
@@ -68,6 +68,23 @@ async function fillPostgres(_dir, n, tag) {
   return `storageType = postgres\nstorageUrl = ${POSTGRES_URL}?schema=${tag}`;
 }
 
+async function fillMysql(_dir, n, tag) {
+  const { MysqlStore } = await import(path.join(ROOT, "dist/sessions/stores/mysql.js"));
+  const store = await MysqlStore.connect({ url: MYSQL_URL, table: tag });
+  await store.close();
+  const mysql = (await import("mysql2/promise")).default;
+  const client = await mysql.createConnection({ uri: MYSQL_URL });
+  const now = Date.now() / 1000;
+  for (let start = 0; start < n; start += 5000) {
+    const rows = [];
+    for (let i = start; i < Math.min(n, start + 5000); i++)
+      rows.push([id(), data(i), i % 2 ? now + 3600 : now - 3600]);
+    await client.query(`INSERT INTO \`${tag}\` (sessionId, sessionData, expirationTime) VALUES ?`, [rows]);
+  }
+  await client.end();
+  return `storageType = mysql\nstorageUrl = ${MYSQL_URL}?table=${tag}`;
+}
+
 async function dropPostgres(tag) {
   const pg = (await import("pg")).default;
   const client = new pg.Client({ connectionString: POSTGRES_URL });
@@ -89,12 +106,16 @@ const STORES = [
   { name: "sqlite", fill: fillSqlite },
   { name: "redis", fill: fillRedis, needs: "redis", drop: dropRedis },
   { name: "postgres", fill: fillPostgres, needs: "postgres", drop: dropPostgres },
+  { name: "mysql", fill: fillMysql, needs: "mysql", drop: dropMysql },
 ];
 
-/** Rows of {name, seconds, rssMB}: ls --json then purge, for each store, each on fresh data. */
-export async function databaseAdminScenario({ sessions, log }) {
+/**
+ * Rows of {name, seconds, rssMB}: ls --json then purge, for each store, each on fresh data; with
+ * `picked` (bench --contenders), only the stores whose "cherry NAME" contender is picked.
+ */
+export async function databaseAdminScenario({ sessions, log, picked }) {
   const rows = [];
-  for (const store of STORES) {
+  for (const store of STORES.filter((s) => !picked || picked.includes(`cherry ${s.name}`))) {
     if (store.needs && !(await available(store.needs))) {
       log(`  ${store.name}: skipped (${store.needs} is not running)`);
       continue;

@@ -191,7 +191,14 @@ export function writeReport(r, seconds, { P, quick, out: OUT, root: HERE, log })
   times("sessions", "file vs session-file-store (hot session)", r.hot, "cherry file", sfs, 10);
   times("sessions", "file vs session-file-store (new visitors)", r.new, "cherry file", sfs, 3);
   times("sessions", "cookie vs cookie-session (many users)", r.many, "cherry cookie", "cookie-session", 3);
-  for (const name of ["cherry ram", "cherry file", "cherry sqlite", "cherry redis", "cherry postgres"]) {
+  for (const name of [
+    "cherry ram",
+    "cherry file",
+    "cherry sqlite",
+    "cherry redis",
+    "cherry postgres",
+    "cherry mysql",
+  ]) {
     const row = by(r.hot, name);
     t(
       name.includes("ram") || name.includes("file") ? "sessions" : "databases",
@@ -213,6 +220,16 @@ export function writeReport(r, seconds, { P, quick, out: OUT, root: HERE, log })
     pg ? `${fmt(pg.rps)} req/s` : "n/a",
     "measured and reported",
     pg ? true : undefined,
+  );
+  const mysqlPeer = "express-session + express-mysql-session";
+  times("mysql", "mysql vs express-mysql-session (many users)", r.many, "cherry mysql", mysqlPeer, 3);
+  const peerHot = by(r.hot, mysqlPeer);
+  t(
+    "mysql",
+    "express-mysql-session lost updates (hot session)",
+    peerHot?.lostPct === undefined ? "n/a" : `${fmt(peerHot.lostPct, 2)}%`,
+    "reported",
+    peerHot?.lostPct === undefined ? undefined : true,
   );
   const slowest = r.parse?.rows.reduce((m, row) => Math.max(m, row.results.cherry.ms), 0);
   t(

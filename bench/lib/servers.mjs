@@ -11,6 +11,7 @@ export const ROOT = path.resolve(HERE, "../..");
 const CHERRY = path.join(ROOT, "bin/cherry.js");
 export const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/0";
 export const POSTGRES_URL = process.env.BENCH_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const MYSQL_URL = process.env.BENCH_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test";
 
 const peer = (script, args = [], needs) => ({ kind: "peer", script, args, needs });
 const cherry = (session, needs) => ({ kind: "cherry", session, needs });
@@ -24,6 +25,7 @@ export const CONTENDERS = {
   "express-session + session-file-store": peer("express.mjs", ["file"]),
   "express-session + connect-redis": peer("express.mjs", ["redis"], "redis"),
   "express-session + better-sqlite3 store": peer("express.mjs", ["sqlite"]),
+  "express-session + express-mysql-session": peer("express.mjs", ["mysql"], "mysql"),
   "cookie-session": peer("cookie-session.mjs"),
   "cherry (sessions off)": cherry(""),
   "cherry ram": cherry("storageType = ram"),
@@ -35,6 +37,7 @@ export const CONTENDERS = {
     `storageType = postgres\nstorageUrl = ${POSTGRES_URL}?schema={schema}`,
     "postgres",
   ),
+  "cherry mysql": cherry(`storageType = mysql\nstorageUrl = ${MYSQL_URL}?table={schema}`, "mysql"),
 };
 
 /** Starts a contender; resolves with its URL and a stop() that ends it and cleans its files up. */
@@ -45,13 +48,20 @@ export async function start(name, { workers } = {}) {
   let child;
   if (spec.kind === "peer") {
     child = spawn(process.execPath, [path.join(HERE, "../peers", spec.script), ...spec.args], {
-      env: { ...process.env, BENCH_DIR: dir, BENCH_PREFIX: `${tag}:`, BENCH_REDIS_URL: REDIS_URL },
+      env: {
+        ...process.env,
+        BENCH_DIR: dir,
+        BENCH_PREFIX: `${tag}:`,
+        BENCH_TABLE: tag,
+        BENCH_REDIS_URL: REDIS_URL,
+        BENCH_MYSQL_URL: MYSQL_URL,
+      },
       stdio: ["ignore", "pipe", "inherit"],
     });
   } else {
     mkdirSync(path.join(dir, "src"));
     copyFileSync(path.join(HERE, "../app/src/root.ts"), path.join(dir, "src/root.ts"));
-    const session = spec.session.replace("{prefix}", `${tag}:`).replace("{schema}", tag);
+    const session = spec.session.replace("{prefix}", `${tag}:`).replaceAll("{schema}", tag);
     writeFileSync(
       path.join(dir, "RootServer.cfg"),
       `[server]\nsocketPort = 0\nlogToScreen = 0\n[session]\n${session}\n`,
@@ -111,13 +121,26 @@ async function cleanupServices(tag) {
   } catch {
     // PostgreSQL absent.
   }
+  await dropMysql(tag);
+}
+
+/** Drops the session and lock tables a mysql contender made under `tag`. */
+export async function dropMysql(tag) {
+  try {
+    const mysql = (await import("mysql2/promise")).default;
+    const client = await mysql.createConnection({ uri: MYSQL_URL, connectTimeout: 1000 });
+    await client.query(`DROP TABLE IF EXISTS \`${tag}\`, \`${tag}_locks\``);
+    await client.end();
+  } catch {
+    // MySQL absent.
+  }
 }
 
 /** Whether a service a contender needs answers here. */
 export async function available(service) {
   if (!service) return true;
   const net = await import("node:net");
-  const port = service === "redis" ? 6379 : 5432;
+  const port = { redis: 6379, postgres: 5432, mysql: 3306 }[service];
   return new Promise((resolve) => {
     const socket = net.connect(port, "127.0.0.1");
     socket.setTimeout(1000, () => resolve(false));

@@ -1,5 +1,5 @@
 // Express 5, with express-session and one of its stores when a store is named:
-// none | memory | file | redis | sqlite.
+// none | memory | file | redis | sqlite | mysql.
 import { randomBytes } from "node:crypto";
 import express from "express";
 import session from "express-session";
@@ -47,6 +47,21 @@ async function storeFor(name) {
   if (name === "sqlite") {
     const { SqliteSessionStore } = await import("./sqlite-store.mjs");
     return new SqliteSessionStore(session, `${process.env.BENCH_DIR}/express.db`);
+  }
+  if (name === "mysql") {
+    // express-mysql-session's defaults: its own pool, its `sessions` table (here under a name of the run).
+    const MySQLStore = (await import("express-mysql-session")).default(session);
+    const url = new URL(process.env.BENCH_MYSQL_URL ?? "mysql://root@127.0.0.1:3306/test");
+    const store = new MySQLStore({
+      host: url.hostname,
+      port: Number(url.port || 3306),
+      user: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+      database: url.pathname.slice(1),
+      schema: { tableName: process.env.BENCH_TABLE ?? "sessions" },
+    });
+    await store.onReady();
+    return store;
   }
   throw new Error(`unknown store ${name}`);
 }
