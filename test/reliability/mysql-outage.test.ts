@@ -91,6 +91,11 @@ class PrivateMariaDb {
     throw new Error("the private MariaDB did not start");
   }
 
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the server: connections stay open, nothing answers. */
+  signal(name: "SIGSTOP" | "SIGCONT"): void {
+    this.child?.kill(name);
+  }
+
   /** SIGTERM: a clean shutdown that closes every client's connection; the data stays. */
   async stop(): Promise<void> {
     const child = this.child;
@@ -144,6 +149,44 @@ describeMariaDb(
         // The rows survived the restart and the request that failed changed nothing.
         expect(answer).toBe("3");
       } finally {
+        await app.close();
+        await db.remove();
+      }
+    }, 90_000);
+  },
+);
+
+describeMariaDb(
+  `mysql hanging${present ? "" : " (skipped: mariadbd and mariadb-install-db are not installed)"}`,
+  () => {
+    it("answers 503 when the server hangs (SIGSTOP) instead of waiting forever, and recovers on SIGCONT", async () => {
+      if (!serverBin || !installBin) throw new Error("mariadbd and mariadb-install-db are required");
+      const db = new PrivateMariaDb(serverBin, installBin, await freePort());
+      await db.start();
+      const app = await serveApp({
+        "RootServer.cfg": `[session]\nstorageType = mysql\nstorageUrl = ${db.url}?queryTimeout=400\n`,
+        "src/root.ts": APP,
+      });
+      try {
+        const browser = new Client(app.url);
+        expect(await browser.text("/")).toBe("1");
+        db.signal("SIGSTOP");
+        const started = Date.now();
+        const hung = await browser.get("/");
+        expect(hung.status).toBe(503);
+        // queryTimeout (400 ms), or the 3 s connect timeout of a fresh connection: far below the lock's 30 s.
+        expect(Date.now() - started).toBeLessThan(10_000);
+        expect((await fetch(new URL("/health", app.url))).status).toBe(200);
+        db.signal("SIGCONT");
+        let answer = "";
+        for (let i = 0; i < 100 && answer !== "2"; i++) {
+          const res = await browser.get("/");
+          answer = res.status === 200 ? await res.text() : "";
+          if (answer !== "2") await new Promise((r) => setTimeout(r, 50));
+        }
+        expect(answer).toBe("2");
+      } finally {
+        db.signal("SIGCONT");
         await app.close();
         await db.remove();
       }

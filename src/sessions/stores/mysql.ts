@@ -127,20 +127,38 @@ export class MysqlStore implements SessionStore {
     return new MysqlStore(pool, options.url, table, locks, shape, timeout);
   }
 
-  /** One statement through the pool; a server or connection failure is E_STORE_UNAVAILABLE naming the URL. */
+  /**
+   * One statement through the pool; a server or connection failure is E_STORE_UNAVAILABLE naming
+   * the URL. mysql2 applies no timeout to execute(): a statement unanswered after `timeout` ms
+   * destroys its connection (the pool opens a fresh one) and fails, so a hung server answers 503s.
+   */
   private async run<T extends mysql.RowDataPacket[] | mysql.ResultSetHeader>(
     sql: string,
     params: (string | number)[],
     session?: StoredSession,
   ): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    let connection: mysql.PoolConnection | undefined;
     try {
-      const [result] = await this.pool.execute<T>({ sql, timeout: this.timeout }, params);
+      connection = await this.pool.getConnection();
+      const held = connection;
+      const expired = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          connection = undefined;
+          held.destroy();
+          reject(new Error(`no answer within ${this.timeout} ms`));
+        }, this.timeout);
+      });
+      const [result] = await Promise.race([held.execute<T>(sql, params), expired]);
       return result;
     } catch (error) {
       const code = (error as { code?: string; sqlState?: string }).code ?? "";
       if (session && (VALUE_ERRORS.has(code) || (error as { sqlState?: string }).sqlState?.startsWith("22")))
         throw refused(session.data, (error as Error).message, error);
       throw unavailable(this.url, error);
+    } finally {
+      clearTimeout(timer);
+      connection?.release();
     }
   }
 
