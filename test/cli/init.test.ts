@@ -6,9 +6,11 @@ import { Client, countOf } from "../helpers/app.js";
 import { cherry, ROOT } from "../helpers/cli.js";
 import {
   dropTestNamespace,
+  mysql,
   postgres,
   REQUIRE_SERVICES,
   redis,
+  testMysqlUrl,
   testPostgresUrl,
   testRedisUrl,
 } from "../helpers/services.js";
@@ -233,11 +235,12 @@ describe("cherry init", () => {
 
 const redisUp = (await redis()).available || REQUIRE_SERVICES;
 const postgresUp = (await postgres()).available || REQUIRE_SERVICES;
+const mysqlUp = (await mysql()).available || REQUIRE_SERVICES;
 
 describe("cherry init --storage: every variant counts 1, 2, 3", () => {
-  it.for(["ram", "file", "cookie", "sqlite", "redis", "postgres"])("%s", async (storage, ctx) => {
-    if ((storage === "redis" && !redisUp) || (storage === "postgres" && !postgresUp))
-      ctx.skip(`${storage} is not reachable at 127.0.0.1`);
+  it.for(["ram", "file", "cookie", "sqlite", "redis", "postgres", "mysql"])("%s", async (storage, ctx) => {
+    const up = { redis: redisUp, postgres: postgresUp, mysql: mysqlUp }[storage] ?? true;
+    if (!up) ctx.skip(`${storage} is not reachable at 127.0.0.1`);
     const { cwd } = await init(["app", "--storage", storage]);
     const dir = path.join(cwd, "app");
     const cfgFile = path.join(dir, "RootServer.cfg");
@@ -247,7 +250,8 @@ describe("cherry init --storage: every variant counts 1, 2, 3", () => {
     const tag = `t${process.pid}${storage}`;
     cfg = cfg
       .replace("redis://127.0.0.1:6379/0", testRedisUrl(tag))
-      .replace("postgres://postgres@127.0.0.1:5432/postgres", testPostgresUrl(tag));
+      .replace("postgres://postgres@127.0.0.1:5432/postgres", testPostgresUrl(tag))
+      .replace("mysql://root@127.0.0.1:3306/test", testMysqlUrl(tag));
     writeFileSync(cfgFile, cfg);
     const check = await cherry(["config", "check", "-c", cfgFile]);
     expect(check.exitCode, check.stderr).toBe(0);
@@ -260,7 +264,11 @@ describe("cherry init --storage: every variant counts 1, 2, 3", () => {
       if (storage === "file") expect(existsSync(path.join(dir, "sessions"))).toBe(true);
     } finally {
       await server.stop();
-      await dropTestNamespace(tag, { redis: storage === "redis", postgres: storage === "postgres" });
+      await dropTestNamespace(tag, {
+        redis: storage === "redis",
+        postgres: storage === "postgres",
+        mysql: storage === "mysql",
+      });
     }
   });
 });

@@ -164,7 +164,7 @@ describe("coercion", () => {
 
   it("lists the allowed values of a bad enum", () => {
     expect(problems("[session]\nstorageType=memory\n")[0]).toBe(
-      'RootServer.cfg:2: [session] storageType: expected one of "", ram, file, cookie, custom, sqlite, redis, postgres, got "memory"',
+      'RootServer.cfg:2: [session] storageType: expected one of "", ram, file, cookie, custom, sqlite, redis, postgres, mysql, got "memory"',
     );
   });
 

@@ -113,15 +113,16 @@ export function configValue(config: CherryConfig, id: ConfigKeyId): unknown {
 const requireFromHere = createRequire(import.meta.url);
 
 /**
- * The driver package `pkg` of `store`, loaded now (synchronously: the drivers are CommonJS). A
- * missing package is an E_STORE_UNAVAILABLE naming it and the command that installs it.
+ * The driver package `pkg` of `store` (or its module `entry`, such as `mysql2/promise`), loaded now
+ * (synchronously: the drivers are CommonJS). A missing package is an E_STORE_UNAVAILABLE naming it
+ * and the command that installs it.
  */
-export function requireDriver<T>(store: string, pkg: string): T {
+export function requireDriver<T>(store: string, pkg: string, entry = pkg): T {
   try {
-    return requireFromHere(pkg) as T;
+    return requireFromHere(entry) as T;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const missing = code === "MODULE_NOT_FOUND" && (error as Error).message.includes(`'${pkg}'`);
+    const missing = code === "MODULE_NOT_FOUND" && (error as Error).message.includes(`'${entry}'`);
     if (!missing) throw error;
     throw new CherryError(
       "E_STORE_UNAVAILABLE",

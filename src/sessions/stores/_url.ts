@@ -1,5 +1,5 @@
 /**
- * `[session] storageUrl` for the stores that read one (redis, postgres): its config rules and
+ * `[session] storageUrl` for the stores that read one (redis, postgres, mysql): its config rules and
  * cherry's own query parameters, which are removed before the URL reaches the driver.
  */
 import { redact } from "../../config/redact.js";

@@ -10,12 +10,13 @@ import { configValue, type StoreDescriptor, type WrittenPaths } from "./_descrip
 import { descriptor as cookie } from "./cookie.js";
 import { descriptor as custom } from "./custom.js";
 import { descriptor as file } from "./file.js";
+import { descriptor as mysql } from "./mysql.js";
 import { descriptor as postgres } from "./postgres.js";
 import { descriptor as ram } from "./ram.js";
 import { descriptor as redis } from "./redis.js";
 import { descriptor as sqlite } from "./sqlite.js";
 
-export const STORES = [ram, file, cookie, custom, sqlite, redis, postgres] as const;
+export const STORES = [ram, file, cookie, custom, sqlite, redis, postgres, mysql] as const;
 
 /** A `[session] storageType` other than "" (sessions off). */
 export type StoreName = (typeof STORES)[number]["name"];

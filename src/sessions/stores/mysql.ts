@@ -23,7 +23,7 @@
  * session would hold a pooled connection for its whole handler, and a pool of ten would serve ten
  * sessions at a time.
  */
-import mysql from "mysql2/promise";
+import type mysql from "mysql2/promise";
 import { redact, scrub, secretFragments } from "../../config/redact.js";
 import { CherryError } from "../../errors.js";
 import { lockToken } from "../ids.js";
@@ -35,6 +35,8 @@ import type {
   SessionStore,
   StoredSession,
 } from "../store.js";
+import { requireDriver, storeDescriptor } from "./_descriptor.js";
+import { checkUrlParses, checkUrlScheme, splitUrl } from "./_url.js";
 
 export interface MysqlStoreOptions {
   /**
@@ -89,11 +91,12 @@ export class MysqlStore implements SessionStore {
   ) {}
 
   static async connect(options: MysqlStoreOptions): Promise<MysqlStore> {
-    const { url, own } = ownParams(options.url);
+    const { url, own } = splitUrl(options.url, ["table", "poolSize", "queryTimeout"]);
     const name = options.table ?? own.table ?? "session_data";
     const poolSize = options.poolSize ?? positive(own.poolSize) ?? 10;
     const timeout = positive(own.queryTimeout) ?? 5000;
-    const pool = mysql.createPool({
+    const { createPool } = requireDriver<typeof mysql>("mysql", DRIVER, "mysql2/promise");
+    const pool = createPool({
       uri: url,
       connectionLimit: poolSize,
       maxIdle: poolSize,
@@ -459,17 +462,6 @@ function refused(data: SessionData, why: string, cause?: unknown): CherryError {
   return new CherryError("E_SESSION_VALUE", `${what} cannot be stored: ${why}`, { cause });
 }
 
-/** The URL without cherry's own query parameters, and their values. */
-function ownParams(raw: string): { url: string; own: Record<string, string | undefined> } {
-  const parsed = new URL(raw);
-  const own: Record<string, string | undefined> = {};
-  for (const param of ["table", "poolSize", "queryTimeout"]) {
-    own[param] = parsed.searchParams.get(param) ?? undefined;
-    parsed.searchParams.delete(param);
-  }
-  return { url: parsed.toString(), own };
-}
-
 function positive(value: string | undefined): number | undefined {
   const n = Number(value);
   return value !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
@@ -478,3 +470,25 @@ function positive(value: string | undefined): number | undefined {
 function quote(name: string): string {
   return `\`${name.replace(/`/g, "``")}\``;
 }
+
+const DRIVER = "mysql2";
+
+/**
+ * Built from storageUrl alone (its `?table=`, `?poolSize=` and `?queryTimeout=` included); a server
+ * several machines may share, so per-session locks are taken in it (lock rows, see the class).
+ */
+export const descriptor = storeDescriptor({
+  name: "mysql",
+  keys: ["session.storageUrl"],
+  driver: DRIVER,
+  sharing: "machines",
+  validate(config, ctx) {
+    checkUrlParses(config, ctx);
+    checkUrlScheme(config, ctx, "mysql", /^mysql:\/\//, "mysql://user:password@host:3306/db");
+  },
+  async open({ session }) {
+    return { store: await MysqlStore.connect({ url: session.storageUrl }) };
+  },
+  init: { lines: ["storageType = mysql", "storageUrl = mysql://root@127.0.0.1:3306/test"] },
+  describe: ({ session }) => `the mysql store at ${redact(session.storageUrl)}`,
+});
