@@ -8,18 +8,18 @@ import { loadConfig } from "../config/load.js";
 import type { CherryConfig, FlagValues } from "../config/types.js";
 import { isCherryError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
+import { type AppError, formatAppError } from "../modules/app-error.js";
+import { type AppBuilder, createAppBuilder } from "../modules/loader.js";
 import { createBackend, ramLimits } from "../sessions/create-backend.js";
 import { SessionManager } from "../sessions/manager.js";
 import { RamStore } from "../sessions/stores/ram.js";
 import { bindsAllInterfaces, createHostCheck } from "./_hosts.js";
 import { ownFiles } from "./_own-files.js";
 import { sameListen, sameStore, summarize } from "./_reload.js";
-import { type AppError, formatAppError } from "./app-error.js";
 import { bannerLines } from "./banner.js";
 import { type AppState, createRequestHandler } from "./handler.js";
 import { createHttpServer, listen, type ServerLimits } from "./listen.js";
 import { LiveReload } from "./live-reload.js";
-import { type AppBuilder, createAppBuilder } from "./loader.js";
 import { rootFromExport } from "./published.js";
 import { createStaticHandler, staticWarnings } from "./static.js";
 import { startTypeChecker, type TypeChecker } from "./type-check.js";
@@ -354,7 +354,7 @@ async function buildApp(
     root = made.root;
     if (made.note) logger.warn(made.note);
   } catch (error) {
-    const { errorFromImport } = await import("./app-error.js");
+    const { errorFromImport } = await import("../modules/app-error.js");
     return { ok: false, error: errorFromImport(error, "") };
   }
   if (typeof root !== "object" || root === null) {
