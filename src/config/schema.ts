@@ -25,6 +25,12 @@ export const STORAGE_TYPES = ["", "ram", "file", "cookie", "custom", "sqlite", "
 export type StorageType = (typeof STORAGE_TYPES)[number];
 export const SHARED_STORES = ["file", "cookie", "custom", "sqlite", "redis", "postgres"] as const;
 
+/**
+ * The bound of the session durations (100 years of 365 days): an expiry beyond it is a typo, and it
+ * keeps every expiry a date each store can write.
+ */
+const CENTURY_MINUTES = 100 * 365 * 24 * 60;
+
 const EVENT_DRIVEN = "ignored: Node is event-driven";
 
 export const SCHEMA: readonly KeySpec[] = [
@@ -235,6 +241,7 @@ export const SCHEMA: readonly KeySpec[] = [
     type: "number",
     default: 60,
     min: 0.001,
+    max: CENTURY_MINUTES,
     doc: "minutes of inactivity after which a session expires",
   },
   {
@@ -243,6 +250,7 @@ export const SCHEMA: readonly KeySpec[] = [
     type: "number",
     default: 60,
     min: 0,
+    max: CENTURY_MINUTES,
     doc: "minutes between sweeps of expired sessions; 0 = never",
   },
   {

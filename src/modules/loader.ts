@@ -5,7 +5,7 @@
  * is written under the app's node_modules/.cache/cherry so that the app's own packages resolve.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -119,6 +119,14 @@ export function createAppBuilder(entry: string, projectDir: string): AppBuilder 
         last = { hash, module };
         return { ok: true, module, inputs, ms: elapsed(), unchanged: false };
       } catch (error) {
+        // esbuild says `Could not resolve "<absolute path>"` of an entry that is gone (deleted, or
+        // mid-way through an editor's save): say what it is.
+        if (!existsSync(entry))
+          return {
+            ok: false,
+            error: { kind: "build", message: "the file is missing (deleted or renamed?)", file: entry },
+            ms: elapsed(),
+          };
         return { ok: false, error: errorFromBuild(error, entry), ms: elapsed() };
       }
     },
