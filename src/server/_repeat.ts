@@ -7,7 +7,7 @@ export interface Repeating {
 
 /**
  * Calls `run` every `ms` milliseconds, the first time `ms` from now. An interval longer than
- * LONGEST_TIMER_MS is waited out in steps, so any interval is honoured (docs/contract.md §4). The
+ * LONGEST_TIMER_MS is waited out in steps, so any interval is honoured (docs/contract.md §3, rule 7). The
  * timer never keeps the process alive.
  */
 export function repeatEvery(ms: number, run: () => void): Repeating {

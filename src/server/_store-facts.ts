@@ -40,7 +40,7 @@ export function locksAcrossProcesses(config: CherryConfig): boolean {
 /**
  * What the server itself writes under this config, as absolute paths: the log, the Unix socket, a
  * SQLite database with its companions, the file store's folder. A change there is never a reason to
- * reload (docs/contract.md §4), whether or not it exists yet.
+ * reload (docs/contract.md §6), whether or not it exists yet.
  */
 export function serverWrittenPaths(config: CherryConfig): { files: string[]; dirs: string[] } {
   const { server, session } = config;
