@@ -138,18 +138,9 @@ export async function buildRuntime(
       storeKept && current && logger === current.logger
         ? current.sessions
         : new SessionManager({ config: config.session, backend, logger, now: options.now });
-    const own = ownFiles(config);
-    const staticKey = JSON.stringify([
-      config.staticContent,
-      config.server.staticWellKnown,
-      [...own.files],
-      own.folders,
-    ]);
+    // A code reload keeps the config: nothing the static handler depends on can have changed.
     const serveStatic =
-      current && staticKeys.get(current.serveStatic) === staticKey
-        ? current.serveStatic
-        : createStaticHandler(config.staticContent, { wellKnown: config.server.staticWellKnown, own });
-    staticKeys.set(serveStatic, staticKey);
+      current && current.config === config ? current.serveStatic : staticHandlerFor(config, current);
     const delay = config.session.cleanUpDelayMs;
     const sweep =
       current && sessions === current.sessions && reuse("sweep")
@@ -208,6 +199,24 @@ export async function buildRuntime(
 
 /** The static handler each was made for (its config's mounts, well-known switch and own files). */
 const staticKeys = new WeakMap<StaticHandler, string>();
+
+/** The current runtime's static handler when its keys are unchanged, else a new one. */
+function staticHandlerFor(config: CherryConfig, current: Runtime | undefined): StaticHandler {
+  const own = ownFiles(config);
+  const key = JSON.stringify([
+    config.staticContent,
+    config.server.staticWellKnown,
+    [...own.files],
+    own.folders,
+  ]);
+  if (current && staticKeys.get(current.serveStatic) === key) return current.serveStatic;
+  const handler = createStaticHandler(config.staticContent, {
+    wellKnown: config.server.staticWellKnown,
+    own,
+  });
+  staticKeys.set(handler, key);
+  return handler;
+}
 
 /**
  * Puts `next` in force on the parts it shares with the runtime before it; called in the same tick
