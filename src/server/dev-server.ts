@@ -13,6 +13,7 @@ import { formatAppError } from "../modules/app-error.js";
 import { bindsAllInterfaces } from "./_hosts.js";
 import { ownFiles } from "./_own-files.js";
 import { sameListen, summarize } from "./_reload.js";
+import { sameStore } from "./_store-facts.js";
 import { bannerLines } from "./banner.js";
 import { createRequestHandler } from "./handler.js";
 import { createHttpServer, listen, type ServerLimits } from "./listen.js";
@@ -137,6 +138,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     watcher?.follow(next.watchSet);
     await disposeUnused(current, next);
     if (configChanged) warnAbout(next, options.watch);
+    if (!sameStore(current.config, config))
+      next.logger.info(`[sessions] store is now ${config.session.storageType || "off"}`);
     const appChanged = next.app !== current.app;
     if (appChanged && next.state.error) next.logger.error(formatAppError(next.state.error, config.dir));
     if (appChanged || configChanged || batch.other.length > 0) runtimeOptions.liveReload?.reload();
