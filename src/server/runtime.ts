@@ -163,7 +163,12 @@ export async function buildRuntime(
       config,
       sessions,
       serveStatic,
-      hostAllowed: options.watch ? createHostCheck(config.server) : undefined,
+      hostAllowed:
+        current?.config === config
+          ? current.state.hostAllowed
+          : options.watch
+            ? createHostCheck(config.server)
+            : undefined,
       dev: options.watch,
       liveReload: options.liveReload,
       logger,
