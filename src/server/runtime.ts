@@ -9,27 +9,21 @@
 import type { CherryConfig } from "../config/types.js";
 import { isCherryError } from "../errors.js";
 import { createLogger, type Logger } from "../log.js";
-import { type AppError, formatAppError } from "../modules/app-error.js";
 import { type AppBuilder, createAppBuilder } from "../modules/loader.js";
 import { createBackend, ramLimits } from "../sessions/create-backend.js";
 import { type SessionBackend, SessionManager } from "../sessions/manager.js";
 import { RamStore } from "../sessions/stores/ram.js";
+import { type AppOutcome, buildApp } from "./_app-outcome.js";
 import { createHostCheck } from "./_hosts.js";
 import { ownFiles } from "./_own-files.js";
 import { type Repeating, repeatEvery } from "./_repeat.js";
 import { locksAcrossProcesses, sameStore, serverWrittenPaths } from "./_store-facts.js";
 import type { AppState } from "./handler.js";
 import type { LiveReload } from "./live-reload.js";
-import { rootFromExport } from "./published.js";
 import { createStaticHandler, type StaticHandler } from "./static.js";
 import { startTypeChecker, type TypeChecker } from "./type-check.js";
 import type { UploadFolder } from "./upload.js";
 import type { WatchSet } from "./watch.js";
-
-/** What the app module (and a custom store's module) gave: the published root, or why not. */
-export type AppOutcome =
-  | { root: object; custom: Record<string, unknown>; inputs: readonly string[]; error?: undefined }
-  | { error: AppError; inputs: readonly string[] };
 
 export interface Runtime {
   readonly config: CherryConfig;
@@ -272,47 +266,4 @@ function makeLogger(config: CherryConfig, given: Logger | undefined): Logger {
 function customStorageBuilder(config: CherryConfig): AppBuilder | undefined {
   const { storageType, storageModule } = config.session;
   return storageType === "custom" && storageModule ? createAppBuilder(storageModule, config.dir) : undefined;
-}
-
-/**
- * Builds and imports the app (and a custom store's module). Gives `previous` back when nothing
- * changed: the same bundle, or the same error, so that neither is reported or reloaded twice.
- */
-async function buildApp(
-  config: CherryConfig,
-  builder: AppBuilder,
-  storageBuilder: AppBuilder | undefined,
-  logger: Logger,
-  previous: AppOutcome | undefined,
-): Promise<AppOutcome> {
-  const [app, storage] = await Promise.all([builder.build(), storageBuilder?.build()]);
-  const inputs = [
-    ...new Set([
-      ...(app.ok ? app.inputs : (previous?.inputs ?? [config.server.appModule])),
-      ...(storage ? (storage.ok ? storage.inputs : [config.session.storageModule]) : []),
-    ]),
-  ];
-  const failed = (error: AppError): AppOutcome =>
-    previous?.error && formatAppError(previous.error, config.dir) === formatAppError(error, config.dir)
-      ? previous
-      : { error, inputs };
-  if (!app.ok) return failed(app.error);
-  if (storage && !storage.ok) return failed(storage.error);
-  if (previous && !previous.error && app.unchanged && (!storage?.ok || storage.unchanged)) return previous;
-  let root: unknown;
-  try {
-    const made = rootFromExport(app.module.default);
-    root = made.root;
-    if (made.note) logger.warn(made.note);
-  } catch (error) {
-    const { errorFromImport } = await import("../modules/app-error.js");
-    return failed(errorFromImport(error, ""));
-  }
-  if (typeof root !== "object" || root === null) {
-    return failed({
-      kind: "import",
-      message: "the app module has no default export (export default class Root { index() {…} })",
-    });
-  }
-  return { root, custom: storage?.ok ? storage.module : app.module, inputs };
 }
