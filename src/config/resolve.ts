@@ -228,7 +228,7 @@ export function resolveConfig(parsed: ParsedIni, options: ResolveOptions): Resol
     file,
     dir,
     server: pick("server"),
-    session: pick("session") as SessionConfig,
+    session: inMilliseconds(pick("session")),
     staticContent,
     cache: pick("cache"),
     sources,
@@ -330,6 +330,12 @@ function collectStatic(
     out.push({ prefix, dir: path.resolve(dir, entry.value), line: entry.line });
   }
   out.sort((a, b) => b.prefix.length - a.prefix.length);
+}
+
+/** The session durations in ms as well, so that nothing after resolving multiplies minutes. */
+function inMilliseconds(session: Omit<SessionConfig, "timeoutMs" | "cleanUpDelayMs">): SessionConfig {
+  const minute = 60_000;
+  return { ...session, timeoutMs: session.timeout * minute, cleanUpDelayMs: session.cleanUpDelay * minute };
 }
 
 function deepFreeze<T>(value: T): T {

@@ -32,6 +32,12 @@ export const SHARED_STORES: readonly StoreName[] = STORES.filter((d) => d.sharin
   (d) => d.name,
 );
 
+/**
+ * The bound of the session durations (100 years of 365 days): an expiry beyond it is a typo, and it
+ * keeps every expiry a date each store can write.
+ */
+const CENTURY_MINUTES = 100 * 365 * 24 * 60;
+
 const EVENT_DRIVEN = "ignored: Node is event-driven";
 
 export const SCHEMA: readonly KeySpec[] = [
@@ -242,6 +248,7 @@ export const SCHEMA: readonly KeySpec[] = [
     type: "number",
     default: 60,
     min: 0.001,
+    max: CENTURY_MINUTES,
     doc: "minutes of inactivity after which a session expires",
   },
   {
@@ -250,6 +257,7 @@ export const SCHEMA: readonly KeySpec[] = [
     type: "number",
     default: 60,
     min: 0,
+    max: CENTURY_MINUTES,
     doc: "minutes between sweeps of expired sessions; 0 = never",
   },
   {

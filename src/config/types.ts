@@ -44,6 +44,10 @@ export interface SessionConfig {
   timeout: number;
   /** Minutes; 0 = never. */
   cleanUpDelay: number;
+  /** `timeout` in ms, converted once when the config is resolved. */
+  timeoutMs: number;
+  /** `cleanUpDelay` in ms (0 = never), converted once when the config is resolved. */
+  cleanUpDelayMs: number;
   cookieName: string;
   storageFileDir: string;
   storageFile: string;

@@ -4,9 +4,9 @@
  * publishes. Production never shows these (handler.ts sends the generic pages of pages.ts).
  */
 
+import { explainStack } from "../modules/stack.js";
 import { escapeHtml } from "./pages.js";
 import type { PublishedTree } from "./published.js";
-import { explainStack } from "./stack.js";
 
 const STYLE = `body{font:15px/1.5 system-ui,sans-serif;margin:2rem;color:#222;max-width:70rem}
 pre{background:#f6f6f6;padding:.8rem 1rem;overflow:auto;font:13px/1.4 ui-monospace,monospace;margin:.3rem 0 1rem}

@@ -1,35 +1,28 @@
 /**
- * `cherry serve`: the socket, the session manager and the config live here, outside the part that
- * reloads. A reload builds the new app completely and swaps one AppState object; the socket never
- * closes, so no request is refused during a reload.
+ * `cherry serve`: the socket, the in-flight counter and the swap. Everything else is the runtime
+ * (runtime.ts), built whole from a config: a reload builds the next one and swaps one reference, or
+ * logs why not and keeps the current one. The socket never closes, so no request is refused during a
+ * reload (docs/contract.md §7).
  */
 import type http from "node:http";
 import { loadConfig } from "../config/load.js";
 import type { CherryConfig, FlagValues } from "../config/types.js";
 import { CherryError, isCherryError } from "../errors.js";
-import { createLogger, type Logger } from "../log.js";
-import { SessionManager } from "../sessions/manager.js";
-import { bindsAllInterfaces, createHostCheck } from "./_hosts.js";
+import type { Logger } from "../log.js";
+import { formatAppError } from "../modules/app-error.js";
+import { bindsAllInterfaces } from "./_hosts.js";
 import { ownFiles } from "./_own-files.js";
 import { sameListen, summarize } from "./_reload.js";
-import {
-  createBackend,
-  locksAcrossProcesses,
-  sameStore,
-  storeFromUserModule,
-  tuneStore,
-} from "./_store-facts.js";
-import { type AppError, formatAppError } from "./app-error.js";
+import { sameStore } from "./_store-facts.js";
 import { bannerLines } from "./banner.js";
-import { type AppState, createRequestHandler } from "./handler.js";
+import { createRequestHandler } from "./handler.js";
 import { createHttpServer, listen, type ServerLimits } from "./listen.js";
 import { LiveReload } from "./live-reload.js";
-import { type AppBuilder, createAppBuilder } from "./loader.js";
-import { rootFromExport } from "./published.js";
-import { createStaticHandler, staticWarnings } from "./static.js";
-import { startTypeChecker, type TypeChecker } from "./type-check.js";
+import { activate, buildRuntime, disposeUnused, type Runtime, type RuntimeOptions } from "./runtime.js";
+import { staticWarnings } from "./static.js";
+import type { TypeChecker } from "./type-check.js";
 import { UploadFolder } from "./upload.js";
-import { type ChangeBatch, watchApp } from "./watch.js";
+import { type ChangeBatch, createWatcher } from "./watch.js";
 
 export interface ServeOptions {
   configPath?: string;
@@ -70,64 +63,23 @@ export interface RunningServer {
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   const startedAt = performance.now();
   process.setSourceMapsEnabled(true);
-  let config = loadConfig({ configPath: options.configPath, flags: options.flags });
-  let logger =
-    options.logger ??
-    createLogger({ logToScreen: config.server.logToScreen, logFile: config.server.logFile });
-  for (const note of config.notes) logger.warn(note);
-  for (const warning of exposureWarnings(config, options.watch)) logger.warn(warning);
-
-  const liveReload = options.watch && options.liveReload !== false ? new LiveReload() : undefined;
-  let typeChecker: TypeChecker | undefined;
-  function startChecker(): TypeChecker | undefined {
-    if (!options.watch || !options.typeCheck) return undefined;
-    return startTypeChecker({
-      appDir: config.dir,
-      entry: config.server.appModule,
-      logger,
-      onReport: (errors, fixed) => liveReload?.typeErrors(errors, fixed),
-    });
-  }
-  let builder = createAppBuilder(config.server.appModule, config.dir);
-  let storageBuilder = customStorageBuilder(config);
-  const sessions = new SessionManager({ config: config.session, backend: {}, logger, now: options.now });
-  sessions.crossProcess = locksAcrossProcesses(config);
-
-  const first = await buildApp(builder, storageBuilder, logger);
-  const state0: AppState = {
-    config,
-    sessions,
-    serveStatic: createStaticHandler(config.staticContent, {
-      wellKnown: config.server.staticWellKnown,
-      own: ownFiles(config),
-    }),
-    hostAllowed: options.watch ? createHostCheck(config.server) : undefined,
-    dev: options.watch,
-    liveReload,
-    logger,
+  const first = loadConfig({ configPath: options.configPath, flags: options.flags });
+  const runtimeOptions: RuntimeOptions = {
+    watch: options.watch,
+    typeCheck: options.typeCheck,
+    logger: options.logger,
+    now: options.now,
+    liveReload: options.watch && options.liveReload !== false ? new LiveReload() : undefined,
     uploads: new UploadFolder(),
-    ...(first.ok ? { root: first.root } : { error: first.error }),
   };
-  try {
-    // A custom store whose module did not load has nothing to check exports on: its build error
-    // (state0.error) is the cause to report, not "does not export saveSessionData, …".
-    if (first.ok || !storeFromUserModule(config))
-      sessions.backend = await createBackend(config, first.ok ? first.custom : undefined);
-  } catch (error) {
-    if (!isCherryError(error, "E_APP_BUILD") || !first.ok) {
-      // The store is unreachable at startup: say so and leave nothing running behind.
-      await builder.dispose();
-      await storageBuilder?.dispose();
-      throw error;
-    }
-    state0.root = undefined;
-    state0.error = { kind: "config", message: error.message };
-  }
-  if (state0.error) {
-    logger.error(formatAppError(state0.error, config.dir));
+  // The store is unreachable at startup: buildRuntime says so and leaves nothing running behind.
+  let runtime = await buildRuntime(first, undefined, runtimeOptions);
+  activate(runtime);
+  warnAbout(runtime, options.watch);
+  if (runtime.state.error) {
+    runtime.logger.error(formatAppError(runtime.state.error, first.dir));
     if (options.failOnBuildError) {
-      await builder.dispose();
-      await storageBuilder?.dispose();
+      await disposeUnused(runtime);
       throw new CherryError(
         "E_APP_BUILD",
         "the app does not build (its error is above); the server did not start",
@@ -135,9 +87,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
   }
 
-  let state = state0;
   let inFlight = 0;
-  const handle = createRequestHandler(() => state);
+  const handle = createRequestHandler(() => runtime.state);
   const listener = (req: http.IncomingMessage, res: http.ServerResponse) => {
     inFlight++;
     void handle(req, res).finally(() => inFlight--);
@@ -145,81 +96,63 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   let server: http.Server;
   let url: string;
   try {
-    server = createHttpServer(config.server, listener, options.limits);
-    url = await listen(server, config.server);
+    server = createHttpServer(first.server, listener, options.limits);
+    url = await listen(server, first.server);
   } catch (error) {
-    await builder.dispose();
-    await storageBuilder?.dispose();
-    await sessions.backend.store?.close?.();
+    await disposeUnused(runtime);
     throw error;
   }
-
-  const sweeper = { timer: undefined as NodeJS.Timeout | undefined };
-  const scheduleSweeps = () => {
-    clearInterval(sweeper.timer);
-    const every = config.session.cleanUpDelay * 60_000;
-    if (config.session.storageType && every > 0)
-      sweeper.timer = setInterval(() => void sessions.sweep(), every).unref();
-  };
-  scheduleSweeps();
 
   const waiters: (() => void)[] = [];
   const reloaded = () => {
     for (const w of waiters.splice(0)) w();
   };
-
   let queue = Promise.resolve();
   const onChange = (batch: ChangeBatch) => {
     queue = queue
       .then(() => applyChanges(batch))
-      .catch((error) => logger.error(`reload failed: ${error?.stack ?? error}`));
+      .catch((error) => runtime.logger.error(`reload failed: ${error?.stack ?? error}`))
+      .finally(reloaded);
   };
 
+  /** Builds the next runtime whole and swaps it in, or logs why not and keeps the current one. */
   async function applyChanges(batch: ChangeBatch): Promise<void> {
     const started = performance.now();
-    const why = summarize(batch, config.dir);
-    let rebuild = batch.code.length > 0;
-    if (batch.config) {
-      const next = tryLoadConfig();
-      if (next) {
-        rebuild ||=
-          next.server.appModule !== config.server.appModule ||
-          next.session.storageModule !== config.session.storageModule;
-        await applyConfig(next);
-      }
+    const current = runtime;
+    const config = (batch.config && tryLoadConfig(current.logger)) || current.config;
+    const configChanged = config !== current.config;
+    if (!configChanged && batch.code.length === 0) {
+      if (batch.other.length > 0) runtimeOptions.liveReload?.reload();
+      return;
     }
-    if (rebuild) {
-      const built = await buildApp(builder, storageBuilder, logger);
-      if (built.ok && built.unchanged && state.root && !state.error) {
-        // Same bundle as the one serving: keep it, and leave open pages alone.
-        rebuild = false;
-      } else if (built.ok) {
-        try {
-          if (storeFromUserModule(config)) {
-            // The rebuilt module made a new store: the one of the previous build is done.
-            const old = sessions.backend.store;
-            sessions.backend = await createBackend(config, built.custom);
-            if (old !== sessions.backend.store) await old?.close?.();
-          }
-          state = { ...state, root: built.root, error: undefined };
-        } catch (error) {
-          state = { ...state, root: undefined, error: { kind: "config", message: (error as Error).message } };
-        }
-      } else state = { ...state, root: undefined, error: built.error };
-      if (state.error) {
-        logger.error(formatAppError(state.error, config.dir));
-        liveReload?.reload();
-        reloaded();
-        return;
-      }
+    let next: Runtime;
+    try {
+      next = await buildRuntime(config, current, runtimeOptions, batch.code.length > 0);
+    } catch (error) {
+      current.logger.error(`${(error as Error).message}; keeping the previous config`);
+      return;
     }
-    if (rebuild || batch.config || batch.other.length > 0) liveReload?.reload();
-    if (rebuild || batch.config)
-      logger.info(`reloaded in ${Math.round(performance.now() - started)} ms (${why})`);
-    reloaded();
+    if (!sameListen(current.config.server, config.server) && !(await rebind(next))) {
+      await disposeUnused(next, current);
+      return;
+    }
+    runtime = next;
+    activate(next);
+    watcher?.follow(next.watchSet);
+    await disposeUnused(current, next);
+    if (configChanged) warnAbout(next, options.watch);
+    if (!sameStore(current.config, config))
+      next.logger.info(`[sessions] store is now ${config.session.storageType || "off"}`);
+    const appChanged = next.app !== current.app;
+    if (appChanged && next.state.error) next.logger.error(formatAppError(next.state.error, config.dir));
+    if (appChanged || configChanged || batch.other.length > 0) runtimeOptions.liveReload?.reload();
+    if ((appChanged || configChanged) && !next.state.error)
+      next.logger.info(
+        `reloaded in ${Math.round(performance.now() - started)} ms (${summarize(batch, config.dir)})`,
+      );
   }
 
-  function tryLoadConfig(): CherryConfig | undefined {
+  function tryLoadConfig(logger: Logger): CherryConfig | undefined {
     try {
       return loadConfig({ configPath: options.configPath, flags: options.flags });
     } catch (error) {
@@ -230,86 +163,40 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
   }
 
-  async function applyConfig(next: CherryConfig): Promise<void> {
-    const previous = config;
-    if (!options.logger)
-      logger = createLogger({ logToScreen: next.server.logToScreen, logFile: next.server.logFile });
-    for (const note of next.notes) logger.warn(note);
-    for (const warning of exposureWarnings(next, options.watch)) logger.warn(warning);
-    if (!sameListen(previous.server, next.server)) {
-      const fresh = createHttpServer(next.server, listener, options.limits);
-      try {
-        url = await listen(fresh, next.server);
-      } catch (error) {
-        logger.error(
-          `cannot rebind: ${(error as Error).message}; still on ${url}, keeping the previous config`,
-        );
-        return;
-      }
-      const old = server;
-      server = fresh;
-      old.close();
-      old.closeIdleConnections();
-      logger.info(`listening on ${url}`);
+  /** Moves the socket to `next`'s address; false (logged) when it cannot bind there. */
+  async function rebind(next: Runtime): Promise<boolean> {
+    const fresh = createHttpServer(next.config.server, listener, options.limits);
+    try {
+      url = await listen(fresh, next.config.server);
+    } catch (error) {
+      next.logger.error(
+        `cannot rebind: ${(error as Error).message}; still on ${url}, keeping the previous config`,
+      );
+      return false;
     }
-    config = next;
-    if (next.server.appModule !== previous.server.appModule) {
-      await builder.dispose();
-      builder = createAppBuilder(next.server.appModule, next.dir);
-      await typeChecker?.close();
-      typeChecker = startChecker();
-    }
-    if (
-      next.session.storageModule !== previous.session.storageModule ||
-      next.session.storageType !== previous.session.storageType
-    ) {
-      await storageBuilder?.dispose();
-      storageBuilder = customStorageBuilder(next);
-    }
-    sessions.config = next.session;
-    sessions.crossProcess = locksAcrossProcesses(next);
-    // A store built from unchanged keys stays (RAM sessions survive the edit); keys it takes in
-    // place (ram's bounds) apply from the next save.
-    if (sameStore(previous, next)) tuneStore(sessions.backend.store, next);
-    else {
-      const old = sessions.backend.store;
-      const custom = storeFromUserModule(next) ? await buildApp(builder, storageBuilder, logger) : undefined;
-      try {
-        if (custom && !custom.ok) throw new Error(formatAppError(custom.error, next.dir));
-        sessions.backend = await createBackend(next, custom?.ok ? custom.custom : undefined);
-        logger.info(`[sessions] store is now ${next.session.storageType || "off"}`);
-        await old?.close?.();
-      } catch (error) {
-        logger.error(`[sessions] ${(error as Error).message}`);
-      }
-    }
-    scheduleSweeps();
-    state = {
-      ...state,
-      config: next,
-      serveStatic: createStaticHandler(next.staticContent, {
-        wellKnown: next.server.staticWellKnown,
-        own: ownFiles(next),
-      }),
-      hostAllowed: options.watch ? createHostCheck(next.server) : undefined,
-      logger,
-    };
+    const old = server;
+    server = fresh;
+    old.close();
+    old.closeIdleConnections();
+    next.logger.info(`listening on ${url}`);
+    return true;
   }
 
   const watcher = options.watch
-    ? watchApp(config, onChange, (error) => logger.warn(`watching for changes: ${error.message}`))
+    ? createWatcher(runtime.watchSet, onChange, (error) =>
+        runtime.logger.warn(`watching for changes: ${error.message}`),
+      )
     : undefined;
   await watcher?.ready;
-  typeChecker = startChecker();
   if (options.announce !== false) {
     const lines = bannerLines({
       url,
-      host: config.server.socketHost,
+      host: first.server.socketHost,
       readyMs: performance.now() - startedAt,
       watch: options.watch,
       shortcuts: options.shortcuts === true,
     });
-    for (const line of lines) logger.info(line);
+    for (const line of lines) runtime.logger.info(line);
   }
 
   return {
@@ -317,17 +204,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       return url;
     },
     get config() {
-      return config;
+      return runtime.config;
     },
     nextReload: () => new Promise<void>((resolve) => waiters.push(resolve)),
     get typeChecker() {
-      return typeChecker;
+      return runtime.typeChecker;
     },
     async close() {
       await watcher?.close();
-      await typeChecker?.close();
-      clearInterval(sweeper.timer);
-      liveReload?.closeAll();
+      runtimeOptions.liveReload?.closeAll();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
@@ -340,46 +225,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         }, 20);
       });
       await queue;
-      await builder.dispose();
-      await storageBuilder?.dispose();
-      await sessions.backend.store?.close?.();
-      state.uploads.remove();
+      await disposeUnused(runtime);
+      runtimeOptions.uploads.remove();
     },
   };
 }
 
-type Built =
-  | { ok: true; root: object; custom: Record<string, unknown>; unchanged: boolean }
-  | { ok: false; error: AppError };
-
-async function buildApp(
-  builder: AppBuilder,
-  storageBuilder: AppBuilder | undefined,
-  logger: Logger,
-): Promise<Built> {
-  const [app, storage] = await Promise.all([builder.build(), storageBuilder?.build()]);
-  if (!app.ok) return { ok: false, error: app.error };
-  if (storage && !storage.ok) return { ok: false, error: storage.error };
-  let root: unknown;
-  try {
-    const made = rootFromExport(app.module.default);
-    root = made.root;
-    if (made.note) logger.warn(made.note);
-  } catch (error) {
-    const { errorFromImport } = await import("./app-error.js");
-    return { ok: false, error: errorFromImport(error, "") };
-  }
-  if (typeof root !== "object" || root === null) {
-    return {
-      ok: false,
-      error: {
-        kind: "import",
-        message: "the app module has no default export (export default class Root { index() {…} })",
-      },
-    };
-  }
-  const unchanged = app.unchanged && (!storage?.ok || storage.unchanged);
-  return { ok: true, root, custom: storage?.ok ? storage.module : app.module, unchanged };
+/** The config's notes and what it exposes, said once for each config that comes into force. */
+function warnAbout(runtime: Runtime, watch: boolean): void {
+  for (const note of runtime.config.notes) runtime.logger.warn(note);
+  for (const warning of exposureWarnings(runtime.config, watch)) runtime.logger.warn(warning);
 }
 
 /** What this config exposes that it likely should not: static mounts holding the config or the app, a
@@ -391,11 +246,4 @@ function exposureWarnings(config: CherryConfig, watch: boolean): string[] {
       `watch mode is bound to all interfaces (socketHost = "${config.server.socketHost}"): other machines can reach it and its error pages show stacks and source paths; bind 127.0.0.1 while developing, or serve with --no-watch`,
     );
   return warnings;
-}
-
-function customStorageBuilder(config: CherryConfig): AppBuilder | undefined {
-  const { storageModule } = config.session;
-  return storeFromUserModule(config) && storageModule
-    ? createAppBuilder(storageModule, config.dir)
-    : undefined;
 }

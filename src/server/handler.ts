@@ -8,6 +8,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CherryConfig } from "../config/types.js";
 import { isCherryError } from "../errors.js";
 import type { Logger } from "../log.js";
+import { type AppError, formatAppError } from "../modules/app-error.js";
+import { formatThrown } from "../modules/stack.js";
 import type { RequestSession, SessionManager } from "../sessions/manager.js";
 import { DISABLED_SESSION_MAP } from "../sessions/session-map.js";
 import { type Answer, toAnswer } from "./_answer.js";
@@ -26,7 +28,6 @@ import {
   runsHandlerCode,
 } from "./_stream-answer.js";
 import { isSecure } from "./_trust-proxy.js";
-import { type AppError, formatAppError } from "./app-error.js";
 import { notFoundPage, thrownErrorPage } from "./dev-pages.js";
 import { injectLiveReload, LIVE_RELOAD_PATH, type LiveReload } from "./live-reload.js";
 import { appErrorPage, errorPage } from "./pages.js";
@@ -34,7 +35,6 @@ import { explainNotFound } from "./published.js";
 import { createRequest } from "./request.js";
 import { createResponse, responseProblem } from "./response.js";
 import { resolveRoute } from "./router.js";
-import { formatThrown } from "./stack.js";
 import type { StaticHandler } from "./static.js";
 import type { UploadFolder } from "./upload.js";
 

@@ -1,5 +1,5 @@
-import type { AppError } from "./app-error.js";
-import { formatLocation } from "./app-error.js";
+import type { AppError } from "../modules/app-error.js";
+import { formatLocation } from "../modules/app-error.js";
 import { stackHtml } from "./dev-pages.js";
 
 export function escapeHtml(text: string): string {

@@ -15,8 +15,8 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "../log.js";
+import { codeFrame } from "../modules/stack.js";
 import { TYPE_CHECK_WORKER } from "./_type-check-worker.js";
-import { codeFrame } from "./stack.js";
 
 /** The running cherry's public types, which `import … from "cherry"` is checked against. */
 const CHERRY_TYPES = fileURLToPath(new URL("../../dist/index.d.ts", import.meta.url));

@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Readable } from "node:stream";
-import { isAlive } from "./loader.js";
+import { isAlive } from "../modules/loader.js";
 
 const PREFIX = "cherry-uploads-";
 

@@ -1,7 +1,6 @@
 import { statSync } from "node:fs";
 import path from "node:path";
 import { watch } from "chokidar";
-import type { CherryConfig } from "../config/types.js";
 
 const CODE = /\.(?:[cm]?[jt]sx?|json)$/;
 const ALWAYS_IGNORED = new Set(["node_modules", ".git", "dist", ".cache"]);
@@ -14,32 +13,53 @@ export interface ChangeBatch {
   other: string[];
 }
 
+/** What one runtime watches (runtime.ts makes it from its config and its bundle). Absolute paths. */
+export interface WatchSet {
+  configFile: string;
+  /** The config's folder: every file in it counts, except what `written` and ALWAYS_IGNORED name. */
+  dir: string;
+  /** Every input of the current bundles (esbuild's metafile), inside `dir` or anywhere else. */
+  inputs: readonly string[];
+  /** Static folders (or files): a change reloads open pages, never rebuilds. */
+  staticDirs: readonly string[];
+  /** What the server itself writes (_store-facts.ts serverWrittenPaths): never a change. */
+  written: { files: readonly string[]; dirs: readonly string[] };
+}
+
+export interface Watcher {
+  ready: Promise<void>;
+  /** Watches what `set` names from now on (and stops watching what it no longer names). */
+  follow(set: WatchSet): void;
+  close(): Promise<void>;
+}
+
+const within = (file: string, dir: string) => file === dir || file.startsWith(dir + path.sep);
+
 /**
- * Watches the app folder (chokidar 4+ has no globs: the folder is watched and paths are filtered)
- * and reports debounced batches. Session storage, databases, logs and sockets are ignored, since
- * the server writes them itself and would otherwise reload in a loop. The watcher's own errors (a
- * symbolic link loop's ELOOP, a folder it may not read) go to `onError`: they never crash the server.
+ * Watches what the current runtime names (chokidar 4+ has no globs: folders are watched and paths are
+ * filtered) and reports debounced batches. What the server writes is ignored whenever it appears, by
+ * the set in force when the event comes, since reloading on it would loop. The watcher's own errors
+ * (a symbolic link loop's ELOOP, a folder it may not read) go to `onError`: they never crash the server.
  */
-export function watchApp(
-  config: CherryConfig,
+export function createWatcher(
+  first: WatchSet,
   onChange: (batch: ChangeBatch) => void,
   onError: (error: Error) => void,
   debounceMs = 12,
-) {
-  const ignoredFiles = new Set<string>();
-  const ignoredDirs: string[] = [];
-  const { session, server } = config;
-  if (session.storageFileDir) ignoredDirs.push(session.storageFileDir);
-  for (const f of [session.storageFile, server.logFile, server.socketFile]) {
-    if (!f) continue;
-    for (const suffix of ["", "-wal", "-shm", "-journal"]) ignoredFiles.add(f + suffix);
-  }
-  const staticDirs = config.staticContent.map((m) => m.dir);
-  const within = (file: string, dir: string) => file === dir || file.startsWith(dir + path.sep);
+): Watcher {
+  let set = first;
+  let inputs = new Set(set.inputs);
   const ignored = (file: string) => {
-    const rel = path.relative(config.dir, file);
-    if (rel.split(path.sep).some((part) => ALWAYS_IGNORED.has(part))) return true;
-    return ignoredFiles.has(file) || DATABASE_FILE.test(file) || ignoredDirs.some((d) => within(file, d));
+    const abs = path.resolve(file);
+    if (within(abs, set.dir)) {
+      const rel = path.relative(set.dir, abs);
+      if (rel.split(path.sep).some((part) => ALWAYS_IGNORED.has(part))) return true;
+    }
+    return (
+      set.written.files.includes(abs) ||
+      DATABASE_FILE.test(abs) ||
+      set.written.dirs.some((d) => within(abs, d))
+    );
   };
 
   let pending: ChangeBatch = { config: false, code: [], other: [] };
@@ -52,8 +72,12 @@ export function watchApp(
   };
   const note = (file: string) => {
     const abs = path.resolve(file);
-    if (abs === config.file) pending.config = true;
-    else if (CODE.test(abs) && !staticDirs.some((d) => within(abs, d))) pending.code.push(abs);
+    // A folder watched before it became the server's (a file store switched to by an edit).
+    if (ignored(abs)) return;
+    if (abs === set.configFile) pending.config = true;
+    else if (inputs.has(abs)) pending.code.push(abs);
+    else if (CODE.test(abs) && within(abs, set.dir) && !set.staticDirs.some((d) => within(abs, d)))
+      pending.code.push(abs);
     else pending.other.push(abs);
     clearTimeout(timer);
     timer = setTimeout(flush, debounceMs);
@@ -82,12 +106,26 @@ export function watchApp(
     );
   };
 
-  const watcher = watch([config.dir, config.file], { ignored, ignoreInitial: true, persistent: true });
+  /** The config's folder and file, the static folders and the inputs outside the folder. */
+  const targets = (s: WatchSet) =>
+    new Set([s.dir, s.configFile, ...[...s.staticDirs, ...s.inputs].filter((p) => !within(p, s.dir))]);
+  let watched = targets(set);
+  const watcher = watch([...watched], { ignored, ignoreInitial: true, persistent: true });
   watcher.on("add", changed).on("change", changed).on("unlink", note);
   watcher.on("error", (error) => onError(error as Error));
   const ready = new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
   return {
     ready,
+    follow(next) {
+      set = next;
+      inputs = new Set(next.inputs);
+      const wanted = targets(next);
+      const added = [...wanted].filter((p) => !watched.has(p));
+      const dropped = [...watched].filter((p) => !wanted.has(p));
+      watched = wanted;
+      if (added.length > 0) watcher.add(added);
+      if (dropped.length > 0) watcher.unwatch(dropped);
+    },
     async close() {
       clearTimeout(timer);
       for (const t of rechecks.values()) clearTimeout(t);

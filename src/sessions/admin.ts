@@ -5,8 +5,8 @@
  */
 import type { CherryConfig } from "../config/types.js";
 import { CherryError } from "../errors.js";
-import { formatLocation } from "../server/app-error.js";
-import { createAppBuilder } from "../server/loader.js";
+import { formatLocation } from "../modules/app-error.js";
+import { createAppBuilder } from "../modules/loader.js";
 import { createBackend } from "./create-backend.js";
 import type { SessionStore } from "./store.js";
 import { descriptorOf } from "./stores/index.js";

@@ -88,7 +88,7 @@ export class SessionManager implements SessionContext {
   }
 
   get timeoutMs(): number {
-    return this.config.timeout * 60_000;
+    return this.config.timeoutMs;
   }
 
   /** Expiry moves at most this often: a touch per request would be a write per request. */

@@ -150,9 +150,20 @@ describe("coercion", () => {
     expect(config.session.cleanUpDelay).toBe(0);
   });
 
-  it("rejects a zero or negative timeout", () => {
-    expect(problems("[session]\ntimeout=0\n")[0]).toContain("timeout: expected a number >= 0.001");
-    expect(problems("[session]\ncleanUpDelay=-5\n")[0]).toContain("cleanUpDelay: expected a number >= 0");
+  it("rejects a zero or negative timeout, and durations over 100 years", () => {
+    expect(problems("[session]\ntimeout=0\n")[0]).toContain(
+      "timeout: expected a number from 0.001 to 52560000",
+    );
+    expect(problems("[session]\ncleanUpDelay=-5\n")[0]).toContain(
+      "cleanUpDelay: expected a number from 0 to 52560000",
+    );
+    expect(problems("[session]\ntimeout=52560001\n")[0]).toContain('got "52560001"');
+  });
+
+  it("converts the session durations to ms once", () => {
+    const config = ok("[session]\ntimeout=1.5\ncleanUpDelay=43200\n");
+    expect(config.session.timeoutMs).toBe(90_000);
+    expect(config.session.cleanUpDelayMs).toBe(43200 * 60_000);
   });
 
   it("matches enums case-insensitively and stores the canonical spelling", () => {

@@ -51,25 +51,30 @@ export async function serveApp(
     now?: () => number;
     limits?: ServerLimits;
     typeCheck?: boolean;
+    /** Where the config is, relative to the app folder (default RootServer.cfg). */
+    configAt?: string;
+    /** The logger serve makes from the config (screen and logFile) instead of a captured one. */
+    realLogger?: boolean;
   } = {},
 ): Promise<TestApp> {
-  const cfg = files["RootServer.cfg"] ?? "";
+  const configAt = options.configAt ?? "RootServer.cfg";
+  const cfg = files[configAt] ?? "";
   const withPort = /socketPort|socketFile/.test(cfg)
     ? cfg
     : cfg.includes("[server]")
       ? cfg.replace("[server]", "[server]\nsocketPort = 0")
       : `[server]\nsocketPort = 0\n${cfg}`;
-  const dir = tempDir({ "src/root.ts": COUNTER, ...files, "RootServer.cfg": withPort });
+  const dir = tempDir({ "src/root.ts": COUNTER, ...files, [configAt]: withPort });
   const logger = captureLogger();
   const server = await startServer({
-    configPath: path.join(dir, "RootServer.cfg"),
+    configPath: path.join(dir, configAt),
     watch: options.watch ?? false,
     liveReload: options.liveReload,
     flags: options.flags,
     now: options.now,
     limits: options.limits,
     typeCheck: options.typeCheck,
-    logger,
+    logger: options.realLogger ? undefined : logger,
     drainMs: 2000,
   });
   return {

@@ -1,7 +1,7 @@
 /** Reading V8 stacks for the watch-mode pages: who each frame belongs to and how its path is shown. */
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { explainStack, formatThrown, parseStack } from "../../src/server/stack.js";
+import { explainStack, formatThrown, parseStack } from "../../src/modules/stack.js";
 import { ROOT } from "../helpers/cli.js";
 import { tempDir } from "../helpers/tmp.js";
 

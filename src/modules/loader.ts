@@ -4,12 +4,14 @@
  * "cherry"` is pointed at the running cherry, so an app needs no `npm install` to use it. The bundle
  * is written under the app's node_modules/.cache/cherry so that the app's own packages resolve.
  */
+
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
+import { makeFolders } from "../_folders.js";
 import { explainImportFailure } from "./_import-failure.js";
 import { type AppError, errorFromBuild, errorFromImport, withFrame } from "./app-error.js";
 import { rememberBundle } from "./stack.js";
@@ -87,7 +89,7 @@ export function createAppBuilder(entry: string, projectDir: string): AppBuilder 
         if (last && last.hash === hash)
           return { ok: true, module: last.module, inputs, ms: elapsed(), unchanged: true };
         last = undefined;
-        mkdirSync(outDir, { recursive: true });
+        makeFolders(outDir);
         const n = ++generation;
         const file = path.join(outDir, `app-${tag}-${n}.mjs`);
         let mapText = "";
@@ -119,6 +121,14 @@ export function createAppBuilder(entry: string, projectDir: string): AppBuilder 
         last = { hash, module };
         return { ok: true, module, inputs, ms: elapsed(), unchanged: false };
       } catch (error) {
+        // esbuild says `Could not resolve "<absolute path>"` of an entry that is gone (deleted, or
+        // mid-way through an editor's save): say what it is.
+        if (!existsSync(entry))
+          return {
+            ok: false,
+            error: { kind: "build", message: "the file is missing (deleted or renamed?)", file: entry },
+            ms: elapsed(),
+          };
         return { ok: false, error: errorFromBuild(error, entry), ms: elapsed() };
       }
     },
