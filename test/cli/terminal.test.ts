@@ -162,8 +162,11 @@ describe.skipIf(!existsSync("/usr/bin/script"))("keyboard shortcuts on a termina
       await expect.poll(() => term.output().slice(mark)).toContain("\u001b[2J\u001b[3J\u001b[H");
 
       term.type("o");
-      await expect.poll(() => existsSync(path.join(dir, "opened.txt")), { timeout: 5000 }).toBe(true);
-      expect(readFileSync(path.join(dir, "opened.txt"), "utf8").trim()).toBe(url);
+      // The opener's shell creates the file before it writes the URL: wait for the URL itself.
+      const opened = path.join(dir, "opened.txt");
+      await expect
+        .poll(() => (existsSync(opened) ? readFileSync(opened, "utf8").trim() : ""), { timeout: 5000 })
+        .toBe(url);
 
       term.type("q");
       expect(await term.exited).toBe(0);
