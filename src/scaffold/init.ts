@@ -12,7 +12,8 @@ import { fileURLToPath } from "node:url";
 import { makeFolders } from "../_folders.js";
 import { didYouMean } from "../config/_suggest.js";
 import { CherryError } from "../errors.js";
-import { packCherry } from "./_pack.js";
+import { descriptorOf } from "../sessions/stores/index.js";
+import { CHERRY_ROOT, packCherry } from "./_pack.js";
 import { INIT_STORAGES, type InitStorage, rewriteSession, secretEnvFile } from "./storage.js";
 
 export const TEMPLATES_DIR = fileURLToPath(new URL("../../templates", import.meta.url));
@@ -83,6 +84,7 @@ export function initApp(options: InitOptions): InitResult {
       (m, key: string) => values[key] ?? m,
     );
     if (rel === "RootServer.cfg" && storage) text = rewriteSession(text, storage);
+    if (rel === "package.json" && storage) text = withDriver(text, storage);
     const target = path.join(path.dirname(rel), RENAMES[path.basename(rel)] ?? path.basename(rel));
     outputs.push({ rel: target, bytes: Buffer.from(text) });
   }
@@ -91,6 +93,24 @@ export function initApp(options: InitOptions): InitResult {
   if (secret) outputs.push({ rel: ".env", bytes: Buffer.from(secret), mode: 0o600 });
   const files = outputs.map((o) => ({ path: o.rel, status: write(dir, o, Boolean(options.overwrite)) }));
   return { dir, files, secretFile: secret ? ".env" : undefined };
+}
+
+/**
+ * The app's package.json with the store's database driver among its dependencies, at the range
+ * cherry declares it as an optional peer dependency (package.json): cherry installs no driver
+ * itself, so an app that keeps sessions in RAM installs none (README, "Dependencies and why").
+ */
+function withDriver(packageJson: string, storage: InitStorage): string {
+  const driver = descriptorOf(storage)?.driver;
+  if (!driver) return packageJson;
+  const own = JSON.parse(readFileSync(path.join(CHERRY_ROOT, "package.json"), "utf8")) as {
+    peerDependencies?: Record<string, string>;
+  };
+  const range = own.peerDependencies?.[driver];
+  if (!range) throw new Error(`cherry's package.json declares no peer dependency on ${driver}`);
+  const app = JSON.parse(packageJson) as { dependencies?: Record<string, string> };
+  app.dependencies = { ...app.dependencies, [driver]: range };
+  return `${JSON.stringify(app, null, 2)}\n`;
 }
 
 function validate(template: string, storage: string | undefined): InitStorage | undefined {

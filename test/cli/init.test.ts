@@ -237,6 +237,14 @@ const redisUp = (await redis()).available || REQUIRE_SERVICES;
 const postgresUp = (await postgres()).available || REQUIRE_SERVICES;
 const mysqlUp = (await mysql()).available || REQUIRE_SERVICES;
 
+const CHERRY_PACKAGE = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8"));
+const DRIVERS: Record<string, string> = {
+  sqlite: "better-sqlite3",
+  redis: "redis",
+  postgres: "pg",
+  mysql: "mysql2",
+};
+
 describe("cherry init --storage: every variant counts 1, 2, 3", () => {
   it.for(["ram", "file", "cookie", "sqlite", "redis", "postgres", "mysql"])("%s", async (storage, ctx) => {
     const up = { redis: redisUp, postgres: postgresUp, mysql: mysqlUp }[storage] ?? true;
@@ -246,6 +254,11 @@ describe("cherry init --storage: every variant counts 1, 2, 3", () => {
     const cfgFile = path.join(dir, "RootServer.cfg");
     let cfg = readFileSync(cfgFile, "utf8");
     expect(cfg).toContain(`storageType = ${storage}`);
+    // The store's driver is the app's dependency, at the range cherry declares (an optional peer).
+    const driver = DRIVERS[storage];
+    const deps = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")).dependencies;
+    expect(Object.keys(deps).sort()).toEqual(["cherry", ...(driver ? [driver] : [])].sort());
+    if (driver) expect(deps[driver]).toBe(CHERRY_PACKAGE.peerDependencies[driver]);
     // Point the generated URL at the test services, in a namespace of the test's own.
     const tag = `t${process.pid}${storage}`;
     cfg = cfg

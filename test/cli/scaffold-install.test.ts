@@ -25,6 +25,9 @@ const USER_ENV = Object.fromEntries(
   ),
 ) as Record<string, string>;
 
+/** cherry's optional peer dependencies: the stores' database drivers (package.json). */
+const DRIVERS = ["better-sqlite3", "pg", "redis", "mysql2"];
+
 const NETWORK = /E(NOTFOUND|AI_AGAIN|CONNREFUSED|CONNRESET|TIMEDOUT|NETUNREACH)|network/i;
 
 /** Runs npm (or a program) in `cwd`; skips the test with the reason when the registry is unreachable. */
@@ -94,6 +97,21 @@ async function runsOnItsOwn(ctx: TestContext, app: string): Promise<void> {
   expect(pkg.dependencies.cherry).toMatch(/^file:vendor\/cherry-[\d.]+\.tgz$/);
   install(ctx, app);
   expect(existsSync(path.join(app, "node_modules/.bin/cherry"))).toBe(true);
+  // A RAM app gets no database driver: they are cherry's optional peer dependencies.
+  for (const driver of DRIVERS)
+    expect(existsSync(path.join(app, "node_modules", driver)), driver).toBe(false);
+  // Configured anyway, a store whose driver is missing names the package and the command.
+  const missing = spawnSync(process.execPath, ["node_modules/.bin/cherry", "serve", "--no-watch"], {
+    cwd: app,
+    env: { ...USER_ENV, CHERRY_SESSION_STORAGETYPE: "sqlite", CHERRY_SERVER_SOCKETPORT: "0" },
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  expect(missing.status, missing.stderr).toBe(1);
+  expect(missing.stderr).toContain(
+    "the sqlite store needs the better-sqlite3 package, which is not installed",
+  );
+  expect(missing.stderr).toContain("npm install better-sqlite3");
   // The lockfile records the vendored tarball, never a path of this machine.
   expect(readFileSync(path.join(app, "package-lock.json"), "utf8")).not.toContain(ROOT);
   run(ctx, "npm", ["run", "typecheck"], app);
