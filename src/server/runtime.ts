@@ -80,7 +80,7 @@ export const PART_KEYS: Record<PartName, readonly string[]> = {
   builder: ["server.appModule"],
   storageBuilder: ["session.storageType", "session.storageModule"],
   store: ["sameStore"],
-  sessions: ["sameStore", "logger"],
+  sessions: ["sameStore"],
   sweep: ["sessions", "session.storageType", "session.cleanUpDelay"],
   static: ["staticContent", "server.staticWellKnown", "ownFiles"],
   typeChecker: ["server.appModule"],
@@ -134,7 +134,7 @@ export async function buildRuntime(
     } else backend = storeKept && current ? current.backend : await createBackend(config);
     made.backend = backend;
     const sessions =
-      storeKept && current && logger === current.logger
+      storeKept && current
         ? current.sessions
         : new SessionManager({ config: config.session, backend, logger, now: options.now });
     // A code reload keeps the config: nothing the static handler depends on can have changed.
@@ -230,6 +230,8 @@ function staticHandlerFor(config: CherryConfig, current: Runtime | undefined): S
 export function activate(next: Runtime): void {
   const { sessions, config, backend } = next;
   sessions.config = config.session;
+  // A new log (logFile, logToScreen) keeps the manager: its locks span the edit (docs/contract.md §7).
+  sessions.logger = next.logger;
   sessions.crossProcess = locksAcrossProcesses(config);
   if (sessions.backend !== backend) sessions.backend = backend;
   // A kept store takes the keys it reads in place (ram's bounds, from the next save).

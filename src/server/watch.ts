@@ -1,4 +1,4 @@
-import { statSync } from "node:fs";
+import { realpathSync, statSync } from "node:fs";
 import path from "node:path";
 import { watch } from "chokidar";
 
@@ -36,6 +36,31 @@ export interface Watcher {
 const within = (file: string, dir: string) => file === dir || file.startsWith(dir + path.sep);
 
 /**
+ * The written paths as configured and as the file system resolves them: chokidar reports a file
+ * reached through a symbolic link (logFile = logs/access.log with logs -> var) by its real path, which
+ * must be ignored too, or each log line would reload open pages in a loop.
+ */
+function withRealPaths(paths: WatchSet["written"]): { files: Set<string>; dirs: string[] } {
+  return {
+    files: new Set(paths.files.flatMap((f) => [f, realOf(f)])),
+    dirs: [...new Set(paths.dirs.flatMap((d) => [d, realOf(d)]))],
+  };
+}
+
+/** `p` with its nearest existing ancestor's symbolic links resolved (the rest may not exist yet). */
+function realOf(p: string): string {
+  const rest: string[] = [];
+  for (let at = p; ; at = path.dirname(at)) {
+    try {
+      return path.join(realpathSync(at), ...rest.reverse());
+    } catch {
+      if (path.dirname(at) === at) return p;
+      rest.push(path.basename(at));
+    }
+  }
+}
+
+/**
  * Watches what the current runtime names (chokidar 4+ has no globs: folders are watched and paths are
  * filtered) and reports debounced batches. What the server writes is ignored whenever it appears, by
  * the set in force when the event comes, since reloading on it would loop. The watcher's own errors
@@ -49,17 +74,14 @@ export function createWatcher(
 ): Watcher {
   let set = first;
   let inputs = new Set(set.inputs);
+  let written = withRealPaths(set.written);
   const ignored = (file: string) => {
     const abs = path.resolve(file);
     if (within(abs, set.dir)) {
       const rel = path.relative(set.dir, abs);
       if (rel.split(path.sep).some((part) => ALWAYS_IGNORED.has(part))) return true;
     }
-    return (
-      set.written.files.includes(abs) ||
-      DATABASE_FILE.test(abs) ||
-      set.written.dirs.some((d) => within(abs, d))
-    );
+    return written.files.has(abs) || DATABASE_FILE.test(abs) || written.dirs.some((d) => within(abs, d));
   };
 
   let pending: ChangeBatch = { config: false, code: [], other: [] };
@@ -119,6 +141,7 @@ export function createWatcher(
     follow(next) {
       set = next;
       inputs = new Set(next.inputs);
+      written = withRealPaths(next.written);
       const wanted = targets(next);
       const added = [...wanted].filter((p) => !watched.has(p));
       const dropped = [...watched].filter((p) => !wanted.has(p));

@@ -20,7 +20,8 @@ export class SessionLocks {
   private readonly held = new Map<string, () => unknown>();
 
   constructor(
-    private readonly logger: Logger,
+    /** The manager's logger at the time of the message (a config edit may replace it). */
+    private readonly logger: () => Logger,
     readonly timeoutMs: number,
   ) {}
 
@@ -56,7 +57,9 @@ export class SessionLocks {
         Promise.resolve()
           .then(remote)
           .catch((error) =>
-            this.logger.error(`[sessions] cannot release the lock of ${id.slice(0, 8)}…: ${describe(error)}`),
+            this.logger().error(
+              `[sessions] cannot release the lock of ${id.slice(0, 8)}…: ${describe(error)}`,
+            ),
           );
       }
       releaseLocal();

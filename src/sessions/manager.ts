@@ -41,7 +41,8 @@ type Opening = Opened | typeof SUPERSEDED | undefined;
 
 export class SessionManager implements SessionContext {
   config: SessionConfig;
-  readonly logger: Logger;
+  /** Set anew when a config edit changes the log (the manager, its locks and commits stay). */
+  logger: Logger;
   readonly now: () => number;
   readonly locks: SessionLocks;
   keeper: RecordKeeper | undefined;
@@ -52,13 +53,14 @@ export class SessionManager implements SessionContext {
     { state: StoredSession; pending: ((error: unknown, kept: boolean) => void)[] }
   >();
   private readonly removed = new Tombstones();
+  private sweeping = false;
 
   constructor(options: SessionManagerOptions) {
     this.config = options.config;
     this.backend = options.backend;
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
-    this.locks = new SessionLocks(options.logger, options.lockTimeoutMs ?? 30_000);
+    this.locks = new SessionLocks(() => this.logger, options.lockTimeoutMs ?? 30_000);
   }
 
   /**
@@ -369,7 +371,9 @@ export class SessionManager implements SessionContext {
   /** Removes expired sessions (custom: calls cleanUpOldSessions). Never throws: a failed sweep is logged. */
   async sweep(): Promise<void> {
     const store = this.backend.store;
-    if (!store?.purge) return;
+    // One sweep at a time: a slow purge (a big table) must not pile up behind a short cleanUpDelay.
+    if (!store?.purge || this.sweeping) return;
+    this.sweeping = true;
     try {
       const result = await store.purge({ now: this.now() });
       if (result.note) this.logger.warn(result.note);
@@ -377,6 +381,8 @@ export class SessionManager implements SessionContext {
       this.logger.error(
         `[sessions] cleanup failed, next one in ${this.config.cleanUpDelay} min: ${describe(error)}`,
       );
+    } finally {
+      this.sweeping = false;
     }
   }
 }

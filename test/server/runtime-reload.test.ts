@@ -5,7 +5,7 @@
  * timers cannot hold, edits outside the config's folder going unseen, one broken save reported
  * twice, a rejected edit logged as a reload, a failed store switch leaving config and store apart.
  */
-import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Client, COUNTER, countOf, edit, serveApp, type TestApp } from "../helpers/app.js";
@@ -66,6 +66,30 @@ describe("what the server writes never reloads open pages", () => {
     expect(readFileSync(path.join(app.dir, "access.log"), "utf8")).toContain("GET /");
     expect(page.reloads()).toBe(1);
   });
+
+  it.each([
+    ["a logFile", "logFile = logs/access.log\n", "storageType = ram\n", "logs"],
+    ["a file store's folder", "", "storageType = file\nstorageFileDir = sessions\n", "sessions"],
+    ["a SQLite file", "", "storageType = sqlite\nstorageFile = data/store.bin\n", "data"],
+  ])(
+    "%s reached through a symbolic link inside the app folder, added by an edit",
+    async (_, server, session, link) => {
+      app = await serveApp({ "RootServer.cfg": cfg(""), "var/.keep": "" }, { watch: true, realLogger: true });
+      chmodSync(path.join(app.dir, "var"), 0o700);
+      symlinkSync("var", path.join(app.dir, link));
+      const page = await openPage(app.url);
+      await edit(app, "RootServer.cfg", cfg(server, session));
+      const browser = new Client(app.url);
+      for (let i = 1; i <= 4; i++) {
+        expect(countOf(await browser.text("/"))).toBe(i);
+        await sleep(150);
+      }
+      await sleep(300);
+      page.close();
+      expect(readdirSync(path.join(app.dir, "var")).length).toBeGreaterThan(1);
+      expect(page.reloads()).toBe(1);
+    },
+  );
 
   it("a session folder inside the app folder, switched to by a config edit", async () => {
     app = await serveApp({ "RootServer.cfg": cfg("") }, { watch: true });
@@ -205,5 +229,33 @@ describe("a store switch that fails", () => {
     await edit(app, "RootServer.cfg", cfg("", "storageType = ram\ncleanUpDelay = 5\n"));
     expect(app.server.config.session.cleanUpDelay).toBe(5);
     expect(countOf(await browser.text("/"))).toBe(3);
+  });
+});
+
+describe("a config edit during a request keeps the session's lock", () => {
+  it("a logFile added while a slow request holds the session: the next request waits, no update is lost", async () => {
+    const SLOW = `export default class Root {
+  index(request: { sessionMap: Map<string, unknown> }) {
+    const n = ((request.sessionMap.get("n") as number) ?? 0) + 1;
+    request.sessionMap.set("n", n);
+    return String(n);
+  }
+  async slow(request: { sessionMap: Map<string, unknown> }) {
+    const n = ((request.sessionMap.get("n") as number) ?? 0) + 1;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    request.sessionMap.set("n", n);
+    return String(n);
+  }
+}
+`;
+    app = await serveApp({ "RootServer.cfg": cfg(""), "src/root.ts": SLOW }, { watch: true, realLogger: true });
+    const browser = new Client(app.url);
+    expect(Number.parseInt(await browser.text("/"), 10)).toBe(1);
+    const slow = browser.text("/slow");
+    await sleep(200);
+    await edit(app, "RootServer.cfg", cfg("logFile = access.log\n"));
+    expect(Number.parseInt(await browser.text("/"), 10)).toBe(3);
+    expect(Number.parseInt(await slow, 10)).toBe(2);
+    expect(Number.parseInt(await browser.text("/"), 10)).toBe(4);
   });
 });
