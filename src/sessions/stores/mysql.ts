@@ -36,11 +36,12 @@ import type {
   StoredSession,
 } from "../store.js";
 import { requireDriver, storeDescriptor } from "./_descriptor.js";
+import { prepare, quote, type Shape } from "./_mysql-table.js";
 import { checkUrlParses, checkUrlScheme, splitUrl } from "./_url.js";
 
 export interface MysqlStoreOptions {
   /**
-   * mysql://user:password@host:3306/db. cherry's own query parameters are removed before mysql2
+   * mysql://user:password@host:3306/db (or mariadb://…, the same). cherry's own query parameters are removed before mysql2
    * reads the rest: `?table=` (default session_data), `?poolSize=` (connections per process,
    * default 10) and `?queryTimeout=` (ms a statement may take before its connection is deemed
    * stuck and dropped, default 5000).
@@ -56,12 +57,21 @@ export interface MysqlStoreOptions {
 
 /** Rows whose id has a session id's shape, compared byte for byte whatever the column's collation. */
 const IS_SESSION = "sessionId REGEXP '^[0-9a-f]{40}$' AND CAST(sessionId AS BINARY) = LOWER(sessionId)";
-/** Errors about the value, not the server: they fail their request (500), never as an outage. */
-const VALUE_ERRORS = new Set([
-  "ER_DATA_TOO_LONG",
-  "ER_TRUNCATED_WRONG_VALUE_FOR_FIELD",
-  "ER_NET_PACKET_TOO_LARGE",
-]);
+/**
+ * Errors about the value, not the server, by error number: they fail their request (500), never as
+ * an outage. Data too long (1406), a wrong value for the column (1366), a packet over
+ * max_allowed_packet (1153), MySQL 8's JSON column refusing the text (ER_INVALID_JSON_TEXT 3140,
+ * _IN_PARAM 3141, _CHARSET 3144) and a CHECK constraint failing (MySQL 8: 3819; MariaDB: 4025 with
+ * SQLSTATE 23000, which is how its `JSON` column, a LONGTEXT CHECK(json_valid(…)), refuses an escaped
+ * unpaired surrogate; MySQL's own 4025 is an InnoDB option error of SQLSTATE HY000). Also any
+ * SQLSTATE of class 22 (data exception).
+ */
+const VALUE_ERRORS = new Set([1406, 1366, 1153, 3140, 3141, 3144, 3819]);
+function aboutValue(error: unknown): boolean {
+  const { errno, sqlState } = error as { errno?: number; sqlState?: string };
+  if (errno === 4025) return sqlState === "23000";
+  return (errno !== undefined && VALUE_ERRORS.has(errno)) || Boolean(sqlState?.startsWith("22"));
+}
 /**
  * Whether a row's text is JSON. MariaDB's JSON_VALID refuses an escaped unpaired surrogate
  * (`"\ud800"`), which JSON.stringify writes and JSON.parse reads: those escapes are made ordinary
@@ -69,18 +79,14 @@ const VALUE_ERRORS = new Set([
  */
 const READABLE = "JSON_VALID(REPLACE(REPLACE(sessionData, '\\\\ud', '\\\\u0'), '\\\\uD', '\\\\u0'))";
 const PAGE = 5000;
-
-/** What the store learnt about its table when it opened. */
-interface Shape {
-  /** expirationTime holds whole seconds (the HowTo's int unsigned). */
-  wholeSeconds: boolean;
-  /** sessionData cannot hold every character: non-ASCII is written as \u escapes. */
-  asciiOnly: boolean;
-  /** Bytes sessionData holds (text: 65,535). */
-  maxBytes: number;
-}
+/** How often a lock row left by a failed statement is deleted again (see forget()). */
+const FORGET_EVERY_MS = 250;
+/** Answered DELETEs that found no row after which forget() stops: the row never landed. */
+const FORGET_ANSWERS = 4;
 
 export class MysqlStore implements SessionStore {
+  private closed = false;
+
   private constructor(
     private readonly pool: mysql.Pool,
     private readonly url: string,
@@ -91,7 +97,9 @@ export class MysqlStore implements SessionStore {
   ) {}
 
   static async connect(options: MysqlStoreOptions): Promise<MysqlStore> {
-    const { url, own } = splitUrl(options.url, ["table", "poolSize", "queryTimeout"]);
+    const { url: given, own } = splitUrl(options.url, ["table", "poolSize", "queryTimeout"]);
+    // mysql2 reads mysql:// only; mariadb:// names the same server.
+    const url = given.replace(/^mariadb:/i, "mysql:");
     const name = options.table ?? own.table ?? "session_data";
     const poolSize = options.poolSize ?? positive(own.poolSize) ?? 10;
     const timeout = positive(own.queryTimeout) ?? 5000;
@@ -155,9 +163,7 @@ export class MysqlStore implements SessionStore {
       const [result] = await Promise.race([held.execute<T>(sql, params), expired]);
       return result;
     } catch (error) {
-      const code = (error as { code?: string; sqlState?: string }).code ?? "";
-      if (session && (VALUE_ERRORS.has(code) || (error as { sqlState?: string }).sqlState?.startsWith("22")))
-        throw refused(session.data, (error as Error).message, error);
+      if (session && aboutValue(error)) throw refused(session.data, (error as Error).message, error);
       throw unavailable(this.url, error);
     } finally {
       clearTimeout(timer);
@@ -190,18 +196,14 @@ export class MysqlStore implements SessionStore {
     );
     const row = rows[0];
     if (!row) return undefined;
-    let data: unknown;
-    try {
-      data = JSON.parse(row.text);
-    } catch {
-      return undefined;
-    }
-    if (typeof data !== "object" || data === null) return undefined;
-    // Escaped text differs from what the manager serialises: let it serialise again to compare.
+    const data = decode(row.text);
+    if (!data) return undefined;
+    // Escaped text differs from what the manager serialises, and a `JSON` column comes back parsed
+    // by mysql2 (reformatted by MySQL 8): either way the manager serialises again to compare.
     return {
-      data: data as SessionData,
+      data,
       expiresAt: Number(row.expires),
-      json: this.shape.asciiOnly ? undefined : row.text,
+      json: this.shape.asciiOnly || typeof row.text !== "string" ? undefined : row.text,
     };
   }
 
@@ -256,190 +258,93 @@ export class MysqlStore implements SessionStore {
     }
   }
 
-  /** A sweep removes expired rows and rows that hold no JSON; `all` removes every session row. */
+  /**
+   * A sweep removes expired session rows; `all` removes every row holding a session as well. A row
+   * that holds no JSON (a CherryPy app's pickle in an adopted HowTo table, a broken row) is not
+   * cherry's to judge: it is removed only once its expirationTime has passed, as CherryPy's own
+   * cleanUpOldSessions() would, never by `all`; `unreadable` counts such rows, removed or kept.
+   */
   async purge({ now, all, dryRun }: PurgeOptions): Promise<PurgeResult> {
-    const doomed = all ? "TRUE" : `(expirationTime <= ? OR NOT ${READABLE})`;
-    const params = all ? [] : [now / 1000];
+    const expired = "expirationTime <= ?";
+    const doomed = all ? `(${expired} OR ${READABLE})` : expired;
+    const at = now / 1000;
     const [counts] = await this.run<mysql.RowDataPacket[]>(
       `SELECT COUNT(*) AS total, COALESCE(SUM(${doomed}), 0) AS doomed, COALESCE(SUM(NOT ${READABLE}), 0) AS bad
        FROM ${this.table} WHERE ${IS_SESSION}`,
-      params,
+      [at],
     );
     const removed = dryRun
       ? Number(counts.doomed)
       : (
           await this.run<mysql.ResultSetHeader>(
             `DELETE FROM ${this.table} WHERE ${doomed} AND ${IS_SESSION}`,
-            params,
+            [at],
           )
         ).affectedRows;
     const total = Number(counts.total);
-    return { removed, kept: Math.max(0, total - removed), unreadable: all ? 0 : Number(counts.bad) };
+    return { removed, kept: Math.max(0, total - removed), unreadable: Number(counts.bad) };
   }
 
-  /** A lock row: inserted when free, taken over only once its holder's ttl ran out by the server's clock. */
+  /**
+   * A lock row: inserted when free, taken over only once its holder's ttl ran out by the server's
+   * clock. An attempt or a release that failed may still land (a hung server runs the statement when
+   * it wakes): its token is then deleted in the background (`forget`).
+   */
   async tryLock(id: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
     const token = lockToken();
+    const deadline = Date.now() + ttlMs;
     const expiry = "ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000) + ?";
-    const inserted = await this.run<mysql.ResultSetHeader>(
-      `INSERT IGNORE INTO ${this.locks} (sessionId, token, expiresAt) VALUES (?, ?, ${expiry})`,
-      [id, token, ttlMs],
-    );
-    if (inserted.affectedRows === 0) {
-      const taken = await this.run<mysql.ResultSetHeader>(
-        `UPDATE ${this.locks} SET token = ?, expiresAt = ${expiry} WHERE sessionId = ? AND expiresAt < ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000)`,
-        [token, ttlMs, id],
+    try {
+      const inserted = await this.run<mysql.ResultSetHeader>(
+        `INSERT IGNORE INTO ${this.locks} (sessionId, token, expiresAt) VALUES (?, ?, ${expiry})`,
+        [id, token, ttlMs],
       );
-      if (taken.affectedRows === 0) return undefined;
+      if (inserted.affectedRows === 0) {
+        const taken = await this.run<mysql.ResultSetHeader>(
+          `UPDATE ${this.locks} SET token = ?, expiresAt = ${expiry} WHERE sessionId = ? AND expiresAt < ROUND(UNIX_TIMESTAMP(NOW(3)) * 1000)`,
+          [token, ttlMs, id],
+        );
+        if (taken.affectedRows === 0) return undefined;
+      }
+    } catch (error) {
+      this.forget(id, token, deadline);
+      throw error;
     }
     return async () => {
-      await this.run(`DELETE FROM ${this.locks} WHERE sessionId = ? AND token = ?`, [id, token]).catch(
-        () => undefined,
+      await this.run(`DELETE FROM ${this.locks} WHERE sessionId = ? AND token = ?`, [id, token]).catch(() =>
+        this.forget(id, token, deadline),
       );
     };
   }
 
+  /**
+   * Deletes lock row `token` of `id` in the background once the server answers: until a DELETE
+   * removes it, or FORGET_ANSWERS DELETEs were answered (the failed statement that wrote it may run
+   * just after the first answered DELETE, when a hung server wakes), or `deadline` (epoch ms) when
+   * the row would expire anyway. Stops at close().
+   */
+  private forget(id: string, token: string, deadline: number): void {
+    let answers = 0;
+    const attempt = async (): Promise<void> => {
+      if (this.closed || Date.now() >= deadline) return;
+      try {
+        const result = await this.run<mysql.ResultSetHeader>(
+          `DELETE FROM ${this.locks} WHERE sessionId = ? AND token = ?`,
+          [id, token],
+        );
+        if (result.affectedRows > 0 || ++answers >= FORGET_ANSWERS) return;
+      } catch {
+        // Still down or hung: try again.
+      }
+      if (!this.closed && Date.now() < deadline) setTimeout(attempt, FORGET_EVERY_MS).unref();
+    };
+    setTimeout(attempt, FORGET_EVERY_MS).unref();
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     await this.pool.end();
   }
-}
-
-interface Column {
-  name: string;
-  type: string;
-  length: number | null;
-  bytes: number | null;
-  charset: string | null;
-}
-
-/**
- * Creates the tables, or checks and adopts an existing session table; serialised across processes
- * by GET_LOCK (one connection holds it for the whole setup, which is what GET_LOCK is for).
- */
-async function prepare(pool: mysql.Pool, name: string, notice: (message: string) => void): Promise<Shape> {
-  const connection = await pool.getConnection();
-  const table = quote(name);
-  try {
-    const [[db]] = await connection.query<mysql.RowDataPacket[]>("SELECT DATABASE() AS name");
-    if (!db.name) throw refusal(name, "the URL names no database (expected mysql://user@host:3306/DATABASE)");
-    await connection.query("SELECT GET_LOCK(?, 10)", [`cherry_setup_${db.name}`.slice(0, 64)]);
-    await connection.query(
-      `CREATE TABLE IF NOT EXISTS ${table} (
-         sessionId VARCHAR(50) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
-         sessionData LONGTEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
-         expirationTime DECIMAL(15,3) NOT NULL,
-         INDEX ${quote(`${name}_expirationTime`)} (expirationTime)
-       ) ENGINE=InnoDB`,
-    );
-    await connection.query(
-      `CREATE TABLE IF NOT EXISTS ${quote(`${name}_locks`)} (
-         sessionId CHAR(40) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
-         token CHAR(24) CHARACTER SET ascii NOT NULL,
-         expiresAt BIGINT NOT NULL
-       ) ENGINE=MEMORY`,
-    );
-    const [columns] = await connection.query<mysql.RowDataPacket[]>(
-      `SELECT COLUMN_NAME AS name, DATA_TYPE AS type, CHARACTER_MAXIMUM_LENGTH AS length,
-              CHARACTER_OCTET_LENGTH AS bytes, CHARACTER_SET_NAME AS charset
-       FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
-      [name],
-    );
-    const shape = checkColumns(name, columns as Column[]);
-    await addKeys(connection, name, notice);
-    return shape;
-  } finally {
-    await connection.query("SELECT RELEASE_ALL_LOCKS()").catch(() => undefined);
-    connection.release();
-  }
-}
-
-const TEXT_TYPES = new Set(["char", "varchar", "tinytext", "text", "mediumtext", "longtext", "json"]);
-const NUMBER_TYPES = new Set(["int", "bigint", "mediumint", "decimal", "double", "float"]);
-
-/** The table's shape, or a refusal naming the column cherry would have to change. */
-function checkColumns(name: string, columns: Column[]): Shape {
-  const column = (wanted: string) => columns.find((c) => c.name.toLowerCase() === wanted.toLowerCase());
-  const id = column("sessionId");
-  const data = column("sessionData");
-  const expiry = column("expirationTime");
-  if (!id || !data || !expiry)
-    throw refusal(
-      name,
-      `it has no ${[!id && "sessionId", !data && "sessionData", !expiry && "expirationTime"].filter(Boolean).join(", ")} column: it is not a session table (set ?table= to another name)`,
-    );
-  if (!["char", "varchar"].includes(id.type) || (id.length ?? 0) < 40)
-    throw refusal(
-      name,
-      `sessionId is ${id.type}(${id.length}): a session id has 40 characters`,
-      `ALTER TABLE ${quote(name)} MODIFY sessionId VARCHAR(50) NOT NULL`,
-    );
-  if (!TEXT_TYPES.has(data.type)) throw refusal(name, `sessionData is ${data.type}, not text`);
-  if (!NUMBER_TYPES.has(expiry.type))
-    throw refusal(name, `expirationTime is ${expiry.type}, not a number of seconds`);
-  return {
-    wholeSeconds: !["decimal", "double", "float"].includes(expiry.type),
-    asciiOnly: data.type !== "json" && data.charset !== "utf8mb4",
-    maxBytes: Math.min(Number(data.bytes ?? 2 ** 32 - 1), 2 ** 32 - 1),
-  };
-}
-
-/**
- * The HowTo's table has no key: cherry needs sessionId unique (saves are upserts) and the expiry
- * indexed (sweeps). Adding both changes no row, so it is done, once, with a notice; duplicate ids
- * would mean deleting rows, so that is refused.
- */
-async function addKeys(
-  connection: mysql.PoolConnection,
-  name: string,
-  notice: (message: string) => void,
-): Promise<void> {
-  const [indexes] = await connection.query<mysql.RowDataPacket[]>(
-    `SELECT INDEX_NAME AS name, COLUMN_NAME AS col, SEQ_IN_INDEX AS seq, NON_UNIQUE AS nonUnique
-     FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?`,
-    [name],
-  );
-  const columnsOf = (index: string) =>
-    indexes.filter((i) => i.name === index).map((i) => String(i.col).toLowerCase());
-  const names = [...new Set(indexes.map((i) => String(i.name)))];
-  const unique = names.some(
-    (n) => indexes.find((i) => i.name === n)?.nonUnique === 0 && columnsOf(n).join() === "sessionid",
-  );
-  const sweepable = indexes.some(
-    (i) => String(i.col).toLowerCase() === "expirationtime" && Number(i.seq) === 1,
-  );
-  if (unique && sweepable) return;
-  const table = quote(name);
-  const added: string[] = [];
-  if (!unique) {
-    const [dupes] = await connection.query<mysql.RowDataPacket[]>(
-      `SELECT COUNT(*) AS n FROM (SELECT sessionId FROM ${table} GROUP BY sessionId HAVING COUNT(*) > 1) AS d`,
-    );
-    if (Number(dupes[0].n) > 0)
-      throw refusal(
-        name,
-        `${dupes[0].n} sessionId value(s) appear in several rows, so it cannot get the primary key cherry needs (cherry does not delete your rows)`,
-        `DELETE the duplicates, then ALTER TABLE ${table} ADD PRIMARY KEY (sessionId)`,
-      );
-    await connection.query(`ALTER TABLE ${table} ADD PRIMARY KEY (sessionId)`);
-    added.push("PRIMARY KEY (sessionId)");
-  }
-  if (!sweepable) {
-    await connection.query(
-      `ALTER TABLE ${table} ADD INDEX ${quote(`${name}_expirationTime`)} (expirationTime)`,
-    );
-    added.push("an index on expirationTime");
-  }
-  notice(
-    `table ${name} has the CherryPy HowTo's shape: added ${added.join(" and ")}; its columns and rows are kept as they are`,
-  );
-}
-
-function refusal(name: string, why: string, fix?: string): CherryError {
-  return new CherryError("E_STORE_UNSUPPORTED", `[store:mysql] cannot use table ${name}: ${why}`, {
-    hint: fix
-      ? `cherry does not alter your table; run ${fix}, or set ?table= to a new name`
-      : "set ?table= in [session] storageUrl to a new name, and cherry creates it",
-  });
 }
 
 function unavailable(url: string, error: unknown, verb?: string): CherryError {
@@ -462,13 +367,27 @@ function refused(data: SessionData, why: string, cause?: unknown): CherryError {
   return new CherryError("E_SESSION_VALUE", `${what} cannot be stored: ${why}`, { cause });
 }
 
+/**
+ * A row's data as a session: JSON text is parsed, a value mysql2 already parsed (a `JSON` column) is
+ * taken as it is; undefined for anything that is not a JSON object (the HowTo's pickles, a broken row).
+ */
+function decode(value: unknown): SessionData | undefined {
+  let data = value;
+  if (typeof value === "string" || Buffer.isBuffer(value)) {
+    try {
+      data = JSON.parse(String(value));
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof data === "object" && data !== null && !Array.isArray(data) && !Buffer.isBuffer(data)
+    ? (data as SessionData)
+    : undefined;
+}
+
 function positive(value: string | undefined): number | undefined {
   const n = Number(value);
   return value !== undefined && Number.isInteger(n) && n > 0 ? n : undefined;
-}
-
-function quote(name: string): string {
-  return `\`${name.replace(/`/g, "``")}\``;
 }
 
 const DRIVER = "mysql2";
@@ -484,7 +403,13 @@ export const descriptor = storeDescriptor({
   sharing: "machines",
   validate(config, ctx) {
     checkUrlParses(config, ctx);
-    checkUrlScheme(config, ctx, "mysql", /^mysql:\/\//, "mysql://user:password@host:3306/db");
+    checkUrlScheme(
+      config,
+      ctx,
+      "mysql",
+      /^(mysql|mariadb):\/\//i,
+      "mysql://user:password@host:3306/db or mariadb://…",
+    );
   },
   async open({ session }) {
     return { store: await MysqlStore.connect({ url: session.storageUrl }) };
