@@ -248,7 +248,10 @@ describe("a config edit during a request keeps the session's lock", () => {
   }
 }
 `;
-    app = await serveApp({ "RootServer.cfg": cfg(""), "src/root.ts": SLOW }, { watch: true, realLogger: true });
+    app = await serveApp(
+      { "RootServer.cfg": cfg(""), "src/root.ts": SLOW },
+      { watch: true, realLogger: true },
+    );
     const browser = new Client(app.url);
     expect(Number.parseInt(await browser.text("/"), 10)).toBe(1);
     const slow = browser.text("/slow");
