@@ -13,7 +13,7 @@ import { formatAppError } from "../modules/app-error.js";
 import { bindsAllInterfaces } from "./_hosts.js";
 import { ownFiles } from "./_own-files.js";
 import { sameListen, summarize } from "./_reload.js";
-import { sameStore } from "./_store-facts.js";
+import { sameStore, serverWrittenPaths } from "./_store-facts.js";
 import { bannerLines } from "./banner.js";
 import { createRequestHandler } from "./handler.js";
 import { createHttpServer, listen, type ServerLimits } from "./listen.js";
@@ -125,6 +125,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (batch.other.length > 0) runtimeOptions.liveReload?.reload();
       return;
     }
+    // What the next runtime writes may appear while it is built, before the swap: never a change.
+    if (configChanged) watcher?.ignoreAlso(serverWrittenPaths(config));
     let next: Runtime;
     try {
       next = await buildRuntime(config, current, runtimeOptions, batch.code.length > 0);

@@ -30,6 +30,11 @@ export interface Watcher {
   ready: Promise<void>;
   /** Watches what `set` names from now on (and stops watching what it no longer names). */
   follow(set: WatchSet): void;
+  /**
+   * Ignores `written` from now on too: what a runtime being built will write (its log file, its
+   * store's files) may appear before it is swapped in and followed.
+   */
+  ignoreAlso(written: WatchSet["written"]): void;
   close(): Promise<void>;
 }
 
@@ -138,6 +143,13 @@ export function createWatcher(
   const ready = new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
   return {
     ready,
+    ignoreAlso(more) {
+      const extra = withRealPaths(more);
+      written = {
+        files: new Set([...written.files, ...extra.files]),
+        dirs: [...new Set([...written.dirs, ...extra.dirs])],
+      };
+    },
     follow(next) {
       set = next;
       inputs = new Set(next.inputs);

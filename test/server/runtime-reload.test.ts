@@ -76,7 +76,10 @@ describe("what the server writes never reloads open pages", () => {
     async (_, server, session, link) => {
       app = await serveApp({ "RootServer.cfg": cfg(""), "var/.keep": "" }, { watch: true, realLogger: true });
       chmodSync(path.join(app.dir, "var"), 0o700);
+      // The link is a change of its own: let it pass before the page opens.
+      const linked = app.server.nextReload();
       symlinkSync("var", path.join(app.dir, link));
+      await Promise.race([linked, sleep(3000)]);
       const page = await openPage(app.url);
       await edit(app, "RootServer.cfg", cfg(server, session));
       const browser = new Client(app.url);
